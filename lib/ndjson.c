@@ -1,0 +1,270 @@
+/* ndjson: bounded NDJSON record reader and writer. */
+#include "ndjson.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "jvx.h"
+
+struct ndjson_reader {
+	int fd;
+	size_t max_line;
+	char *buf;		/* buffered input: [start, end) unread */
+	size_t size, start, end;
+	int eof;
+	int skipping;		/* inside an over-long line: drop to its end */
+	unsigned long lineno, rejected;
+	const char *line;	/* last returned line */
+	size_t line_len;
+	FILE *flush, *rejects;
+};
+
+struct ndjson_reader *
+ndjson_open(int fd, size_t max_line)
+{
+	struct ndjson_reader *r = calloc(1, sizeof *r);
+
+	if (r == NULL)
+		return NULL;
+	r->fd = fd;
+	r->max_line = max_line ? max_line : NDJSON_DEFAULT_MAX_LINE;
+	if (r->max_line > (1u << 30))
+		r->max_line = 1u << 30;	/* jv_parse_sized takes an int */
+	r->size = 64 * 1024;
+	if ((r->buf = malloc(r->size)) == NULL) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+ndjson_close(struct ndjson_reader *r)
+{
+	if (r) {
+		free(r->buf);
+		free(r);
+	}
+}
+
+void
+ndjson_flush_before_read(struct ndjson_reader *r, FILE *out)
+{
+	r->flush = out;
+}
+
+void
+ndjson_reject_to(struct ndjson_reader *r, FILE *rejects)
+{
+	r->rejects = rejects;
+}
+
+unsigned long
+ndjson_lineno(const struct ndjson_reader *r)
+{
+	return r->lineno;
+}
+
+unsigned long
+ndjson_rejected(const struct ndjson_reader *r)
+{
+	return r->rejected;
+}
+
+const char *
+ndjson_line(const struct ndjson_reader *r, size_t *len)
+{
+	*len = r->line_len;
+	return r->line;
+}
+
+/* Make room and read more input: 1 read something, 0 eof, -1 error. */
+static int
+fill(struct ndjson_reader *r)
+{
+	ssize_t n;
+
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->end == r->size) {
+		size_t nsize = r->size * 2;
+		char *nbuf;
+
+		if (nsize > r->max_line + 2)
+			nsize = r->max_line + 2;
+		if (nsize <= r->size)
+			return 1;	/* full: caller handles the long line */
+		if ((nbuf = realloc(r->buf, nsize)) == NULL)
+			return -1;
+		r->buf = nbuf;
+		r->size = nsize;
+	}
+	if (r->flush)
+		fflush(r->flush);
+	do
+		n = read(r->fd, r->buf + r->end, r->size - r->end);
+	while (n == -1 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		r->eof = 1;
+		return 0;
+	}
+	r->end += (size_t)n;
+	return 1;
+}
+
+static void
+reject_line(struct ndjson_reader *r, const char *line, size_t len,
+    const char *why)
+{
+	char ex[128];
+
+	r->rejected++;
+	diag_warn("line %lu: %s: %s", r->lineno, why,
+	    diag_excerpt(line, len, 80, ex, sizeof ex));
+	if (r->rejects) {
+		fwrite(line, 1, len, r->rejects);
+		fputc('\n', r->rejects);
+		fflush(r->rejects);
+	}
+}
+
+/* Parse one complete line: 1 a record, 0 skipped. */
+static int
+parse_line(struct ndjson_reader *r, char *line, size_t len, jv *rec)
+{
+	jv v;
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	r->lineno++;
+	/* Blank (white space only) lines are skipped silently. */
+	size_t i = 0;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i == len)
+		return 0;
+	if (len > r->max_line) {
+		reject_line(r, line, len, "line too long");
+		return 0;
+	}
+	if (memchr(line, '\0', len) != NULL) {
+		reject_line(r, line, len, "NUL byte in record");
+		return 0;
+	}
+	v = jv_parse_sized(line, (int)len);
+	if (!jv_is_valid(v)) {
+		jv msg = jv_invalid_get_msg(v);
+		char why[160];
+
+		snprintf(why, sizeof why, "not JSON (%s)",
+		    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg)
+		    : "invalid");
+		jv_free(msg);
+		reject_line(r, line, len, why);
+		return 0;
+	}
+	if (jv_get_kind(v) != JV_KIND_OBJECT) {
+		jv_free(v);
+		reject_line(r, line, len, "record is not a JSON object");
+		return 0;
+	}
+	r->line = line;
+	r->line_len = len;
+	*rec = v;
+	return 1;
+}
+
+int
+ndjson_next(struct ndjson_reader *r, jv *rec)
+{
+	for (;;) {
+		char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+
+		if (nl != NULL) {
+			char *line = r->buf + r->start;
+			size_t len = (size_t)(nl - line);
+
+			r->start += len + 1;
+			if (r->skipping) {
+				r->skipping = 0;
+				r->lineno++;
+			} else if (parse_line(r, line, len, rec)) {
+				return 1;
+			}
+			continue;
+		}
+		if (r->end - r->start > r->max_line) {
+			/* Over-long line: report once, drop bytes to its end. */
+			if (!r->skipping) {
+				FILE *rejects = r->rejects;
+
+				r->rejects = NULL;	/* it cannot be kept whole */
+				r->lineno++;
+				reject_line(r, r->buf + r->start, 80,
+				    "line too long");
+				r->lineno--;	/* counted when its end is reached */
+				r->rejects = rejects;
+				r->skipping = 1;
+			}
+			r->start = r->end;
+		}
+		if (r->eof) {
+			char *line = r->buf + r->start;
+			size_t len = r->end - r->start;
+
+			r->start = r->end;
+			if (r->skipping) {
+				r->skipping = 0;
+				r->lineno++;
+			} else if (len > 0 && parse_line(r, line, len, rec)) {
+				return 1;	/* a last line without a newline */
+			}
+			return 0;
+		}
+		if (fill(r) < 0)
+			return -1;
+	}
+}
+
+int
+ndjson_write(FILE *out, jv rec)
+{
+	jv_dumpf(rec, out, 0);
+	if (putc('\n', out) == EOF || ferror(out))
+		return -1;
+	return 0;
+}
+
+const char *
+ndjson_id(const jv *rec)
+{
+	const char *id = jvx_str(rec, "id");
+
+	return id ? id : "-";
+}
+
+void
+ndjson_report(FILE *rejects, const jv *rec, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	diag_warn("%s: %s", ndjson_id(rec), why);
+	if (rejects) {
+		jv_dumpf(jv_copy(*rec), rejects, 0);
+		putc('\n', rejects);
+		fflush(rejects);
+	}
+}

@@ -1,0 +1,54 @@
+/* Unit tests: lib/cursor. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cursor.h"
+
+START_TEST(round_trip)
+{
+	char dir[] = "/tmp/cursor-XXXXXX", path[64];
+	uint64_t seq = 99;
+	struct stat st;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/acked", dir);
+	ck_assert_int_eq(cursor_read(path, &seq), 0);	/* absent: start */
+	ck_assert_uint_eq(seq, 0);
+	ck_assert_int_eq(cursor_write(path, 9007199254740993ULL), 0);
+	ck_assert_int_eq(cursor_read(path, &seq), 0);
+	ck_assert_uint_eq(seq, 9007199254740993ULL);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	f = fopen(path, "w");
+	fputs("garbage\n", f);
+	fclose(f);
+	ck_assert_int_eq(cursor_read(path, &seq), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	unlink(path);
+	rmdir(dir);
+	snprintf(path, sizeof path, "/nonexistent-dir/acked");
+	ck_assert_int_eq(cursor_write(path, 1), -1);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("cursor");
+	TCase *tc = tcase_create("cursor");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, round_trip);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

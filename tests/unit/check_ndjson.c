@@ -1,0 +1,183 @@
+/* Unit tests: lib/ndjson (bounded reader, writer, rejects). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "jvx.h"
+#include "ndjson.h"
+
+/* A reader over the given bytes (through a pipe, as the tools see it). */
+static struct ndjson_reader *
+reader_over(const char *bytes, size_t len, size_t max_line)
+{
+	FILE *tmp = tmpfile();
+
+	ck_assert_ptr_nonnull(tmp);
+	ck_assert_uint_eq(fwrite(bytes, 1, len, tmp), len);
+	fflush(tmp);
+	rewind(tmp);
+	return ndjson_open(dup(fileno(tmp)), max_line);
+}
+
+static int
+count_records(struct ndjson_reader *r, char ids[][16], int max)
+{
+	jv rec;
+	int n = 0;
+
+	while (ndjson_next(r, &rec) == 1) {
+		const char *id = jvx_str(&rec, "id");
+		if (n < max)
+			snprintf(ids[n], 16, "%s", id ? id : "?");
+		n++;
+		jv_free(rec);
+	}
+	return n;
+}
+
+START_TEST(crlf_blank_and_last_line)
+{
+	const char in[] = "{\"id\":\"a\"}\r\n\r\n   \n{\"id\":\"b\"}\n{\"id\":\"c\"}";
+	struct ndjson_reader *r = reader_over(in, sizeof in - 1, 0);
+	char ids[4][16];
+
+	ck_assert_int_eq(count_records(r, ids, 4), 3);
+	ck_assert_str_eq(ids[0], "a");
+	ck_assert_str_eq(ids[1], "b");
+	ck_assert_str_eq(ids[2], "c");
+	ck_assert_uint_eq(ndjson_rejected(r), 0);
+	ck_assert_uint_eq(ndjson_lineno(r), 5);
+	ndjson_close(r);
+}
+END_TEST
+
+START_TEST(bad_lines_are_skipped_and_counted)
+{
+	const char in[] =
+	    "{\"id\":\"a\"}\n"
+	    "not json\n"
+	    "[1,2]\n"
+	    "\"string\"\n"
+	    "{\"id\":\"b\"} {\"x\":1}\n"
+	    "{\"id\":\"c\",\"nul\":\"\0\"}\n"
+	    "{\"id\":\"d\"}\n";
+	struct ndjson_reader *r = reader_over(in, sizeof in - 1, 0);
+	FILE *rejects = tmpfile();
+	char ids[4][16], buf[512];
+	size_t n;
+
+	diag_set_verbosity(-1);
+	ndjson_reject_to(r, rejects);
+	ck_assert_int_eq(count_records(r, ids, 4), 2);
+	ck_assert_str_eq(ids[0], "a");
+	ck_assert_str_eq(ids[1], "d");
+	ck_assert_uint_eq(ndjson_rejected(r), 5);
+	rewind(rejects);
+	n = fread(buf, 1, sizeof buf - 1, rejects);
+	buf[n] = '\0';
+	ck_assert_ptr_nonnull(strstr(buf, "not json\n[1,2]\n\"string\"\n"));
+	ndjson_close(r);
+	fclose(rejects);
+	diag_set_verbosity(0);
+}
+END_TEST
+
+START_TEST(over_long_line_skipped_whole)
+{
+	char in[4096];
+	size_t len;
+	struct ndjson_reader *r;
+	char ids[4][16];
+
+	diag_set_verbosity(-1);
+	strcpy(in, "{\"id\":\"a\"}\n{\"id\":\"");
+	len = strlen(in);
+	memset(in + len, 'x', 3000);
+	len += 3000;
+	strcpy(in + len, "\"}\n{\"id\":\"b\"}\n");
+	len += strlen(in + len);
+	r = reader_over(in, len, 100);
+	ck_assert_int_eq(count_records(r, ids, 4), 2);
+	ck_assert_str_eq(ids[0], "a");
+	ck_assert_str_eq(ids[1], "b");
+	ck_assert_uint_eq(ndjson_rejected(r), 1);
+	ck_assert_uint_eq(ndjson_lineno(r), 3);
+	ndjson_close(r);
+	diag_set_verbosity(0);
+}
+END_TEST
+
+START_TEST(line_at_the_limit_is_kept)
+{
+	/* {"id":"x..."} exactly max_line bytes, CRLF after it. */
+	char in[256];
+	struct ndjson_reader *r;
+	char ids[2][16];
+	size_t max = 100;
+
+	memset(in, 0, sizeof in);
+	strcpy(in, "{\"id\":\"b\",\"pad\":\"");
+	size_t len = strlen(in);
+	memset(in + len, 'p', max - len - 2);
+	len = max - 2;
+	strcpy(in + len, "\"}\r\n");
+	r = reader_over(in, strlen(in), max);
+	ck_assert_int_eq(count_records(r, ids, 2), 1);
+	ck_assert_uint_eq(ndjson_rejected(r), 0);
+	ndjson_close(r);
+}
+END_TEST
+
+START_TEST(write_is_one_line)
+{
+	FILE *out = tmpfile();
+	char buf[256];
+	size_t n;
+	jv rec = jv_object_set(jv_object(), jv_string("text"),
+	    jv_string("two\nlines \"quoted\""));
+
+	ck_assert_int_eq(ndjson_write(out, rec), 0);
+	rewind(out);
+	n = fread(buf, 1, sizeof buf - 1, out);
+	buf[n] = '\0';
+	ck_assert_str_eq(buf, "{\"text\":\"two\\nlines \\\"quoted\\\"\"}\n");
+	fclose(out);
+}
+END_TEST
+
+START_TEST(id_for_messages)
+{
+	jv with = jv_parse("{\"id\":\"r1\"}");
+	jv without = jv_parse("{\"id\":5}");
+
+	ck_assert_str_eq(ndjson_id(&with), "r1");
+	ck_assert_str_eq(ndjson_id(&without), "-");
+	jv_free(with);
+	jv_free(without);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("ndjson");
+	TCase *tc = tcase_create("reader");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, crlf_blank_and_last_line);
+	tcase_add_test(tc, bad_lines_are_skipped_and_counted);
+	tcase_add_test(tc, over_long_line_skipped_whole);
+	tcase_add_test(tc, line_at_the_limit_is_kept);
+	tcase_add_test(tc, write_is_one_line);
+	tcase_add_test(tc, id_for_messages);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
