@@ -25,7 +25,7 @@ ALL_LDFLAGS = $(LDFLAGS)
 
 TOOLS      =
 UNIT_TESTS =
-include $(wildcard cmd/*.mk tests/unit/*.mk)
+include $(wildcard cmd/*.mk tests/*/*.mk)
 
 BINS = $(addprefix $(B)/,$(TOOLS))
 UNIT_BINS = $(addprefix $(B)/tests/,$(UNIT_TESTS))
