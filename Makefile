@@ -53,7 +53,7 @@ CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubun
 
 # Tests see the binaries through BIN and the shared payloads through PAYLOADS.
 export BIN := $(abspath $(B))
-export PAYLOADS ?= $(abspath ../shared/sentry-payloads)
+export PAYLOADS ?= $(abspath tests/payloads)
 
 check: all $(UNIT_BINS)
 	@tests/run-all $(UNIT_BINS)
