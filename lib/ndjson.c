@@ -2,6 +2,7 @@
 #include "ndjson.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,42 @@ ndjson_line(const struct ndjson_reader *r, size_t *len)
 	return r->line;
 }
 
+/*
+ * Wait until input is readable: 1 readable, 0 timed out, -1 error (errno
+ * EPIPE when the reader of our output has gone away: a stage whose next
+ * stage died stops instead of waiting for input it could never pass on).
+ */
+static int
+wait_input(struct ndjson_reader *r, int timeout_ms)
+{
+	struct pollfd p[2] = {
+		{ .fd = r->fd, .events = POLLIN },
+		{ .fd = r->flush ? fileno(r->flush) : -1, .events = 0 },
+	};
+	int n;
+
+	do
+		n = poll(p, 2, timeout_ms);
+	while (n == -1 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (p[1].revents & POLLERR) {
+		errno = EPIPE;
+		return -1;
+	}
+	return n > 0;
+}
+
+int
+ndjson_wait(struct ndjson_reader *r, int timeout_ms)
+{
+	if (memchr(r->buf + r->start, '\n', r->end - r->start) || r->eof)
+		return 1;
+	if (r->flush)
+		fflush(r->flush);
+	return wait_input(r, timeout_ms);
+}
+
 /* Make room and read more input: 1 read something, 0 eof, -1 error. */
 static int
 fill(struct ndjson_reader *r)
@@ -106,8 +143,11 @@ fill(struct ndjson_reader *r)
 		r->buf = nbuf;
 		r->size = nsize;
 	}
-	if (r->flush)
+	if (r->flush) {
 		fflush(r->flush);
+		if (wait_input(r, -1) < 0)
+			return -1;
+	}
 	do
 		n = read(r->fd, r->buf + r->end, r->size - r->end);
 	while (n == -1 && errno == EINTR);

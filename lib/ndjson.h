@@ -41,6 +41,15 @@ const char *ndjson_line(const struct ndjson_reader *r, size_t *len);
 unsigned long ndjson_lineno(const struct ndjson_reader *r);
 unsigned long ndjson_rejected(const struct ndjson_reader *r);
 
+/*
+ * Wait at most timeout_ms (-1: forever) for input, for stages that also
+ * act on a timer: 1 when ndjson_next may have a record (or end of input)
+ * without blocking long, 0 on time-out, -1 on error.  errno EPIPE means
+ * the process reading our output (set by ndjson_flush_before_read) is
+ * gone: stop.  ndjson_next itself fails with EPIPE the same way.
+ */
+int ndjson_wait(struct ndjson_reader *r, int timeout_ms);
+
 /* Write rec (consumed) as one compact line.  0 ok, -1 write error. */
 int ndjson_write(FILE *out, jv rec);
 

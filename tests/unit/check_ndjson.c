@@ -1,5 +1,7 @@
 /* Unit tests: lib/ndjson (bounded reader, writer, rejects). */
 #include <check.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,10 +162,37 @@ START_TEST(id_for_messages)
 }
 END_TEST
 
+START_TEST(downstream_gone_is_epipe)
+{
+	int in[2], out[2];
+	struct ndjson_reader *r;
+	FILE *w;
+	jv rec;
+
+	ck_assert_int_eq(pipe(in), 0);
+	ck_assert_int_eq(pipe(out), 0);
+	w = fdopen(out[1], "w");
+	r = ndjson_open(in[0], 0);
+	ndjson_flush_before_read(r, w);
+	ck_assert_int_eq(ndjson_wait(r, 10), 0);	/* nothing yet */
+	close(out[0]);	/* the next stage dies */
+	ck_assert_int_eq(ndjson_wait(r, 1000), -1);
+	ck_assert_int_eq(errno, EPIPE);
+	ck_assert_int_eq(ndjson_next(r, &rec), -1);
+	ck_assert_int_eq(errno, EPIPE);
+	ndjson_close(r);
+	fclose(w);
+	close(in[1]);
+	close(in[0]);
+}
+END_TEST
+
 int
 main(void)
 {
 	Suite *s = suite_create("ndjson");
+
+	signal(SIGPIPE, SIG_IGN);
 	TCase *tc = tcase_create("reader");
 	SRunner *sr;
 	int failed;
@@ -174,6 +203,7 @@ main(void)
 	tcase_add_test(tc, line_at_the_limit_is_kept);
 	tcase_add_test(tc, write_is_one_line);
 	tcase_add_test(tc, id_for_messages);
+	tcase_add_test(tc, downstream_gone_is_epipe);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
