@@ -146,6 +146,48 @@ jvx_text(const jv *root, const char *path, char *buf, size_t size)
 	return s;
 }
 
+/* Where a string starts right after a complete value, or -1. */
+static long
+adjacent_string(const char *s, size_t len)
+{
+	int after_value = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '"':
+			if (after_value)
+				return (long)i;
+			for (i++; i < len && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+			after_value = 1;
+			break;
+		case ' ': case '\t': case '\r': case '\n':
+			break;
+		case '[': case '{': case ',': case ':':
+			after_value = 0;
+			break;
+		default:	/* ] } and the characters of numbers, literals */
+			after_value = 1;
+			break;
+		}
+	}
+	return -1;
+}
+
+jv
+jvx_parse(const char *text, size_t len)
+{
+	long at;
+
+	if (len > INT32_MAX)
+		return jv_invalid_with_msg(jv_string("JSON text too long"));
+	if ((at = adjacent_string(text, len)) >= 0)
+		return jv_invalid_with_msg(jv_string_fmt(
+		    "Expected separator between values at byte %ld", at + 1));
+	return jv_parse_sized(text, (int)len);
+}
+
 jv
 jvx_set_str(jv obj, const char *key, const char *s)
 {

@@ -49,6 +49,15 @@ const char *jvx_text(const jv *root, const char *path, char *buf, size_t size);
 /* Set obj[key] to a string or null (NULL s): returns the new object. */
 jv jvx_set_str(jv obj, const char *key, const char *s);
 
+/*
+ * Parse JSON text as jv_parse_sized does, minus a libjq 1.6 leak: its
+ * parser never frees a string that follows a complete value with no
+ * separator (["a" "b"], {"a":1 "b"}), so untrusted text could grow a
+ * long-running stage without bound.  Such text is refused here first
+ * ("Expected separator between values").  The result is the caller's.
+ */
+jv jvx_parse(const char *text, size_t len);
+
 /* Strings and lengths.  UTF-8 validity of a byte buffer. */
 int jvx_utf8_valid(const void *buf, size_t len);
 

@@ -200,7 +200,7 @@ parse_line(struct ndjson_reader *r, char *line, size_t len, jv *rec)
 		reject_line(r, line, len, "NUL byte in record");
 		return 0;
 	}
-	v = jv_parse_sized(line, (int)len);
+	v = jvx_parse(line, len);
 	if (!jv_is_valid(v)) {
 		jv msg = jv_invalid_get_msg(v);
 		char why[160];

@@ -67,6 +67,36 @@ START_TEST(utf8_validation)
 }
 END_TEST
 
+/* libjq 1.6 leaks a string that follows a value with no separator:
+ * jvx_parse refuses it first (found by tests/fuzz/fuzz_ndjson). */
+START_TEST(parse_refuses_adjacent_strings)
+{
+	static const char *bad[] = { "{\"a\"\"b\"}", "[\"a\" \"b\"]",
+	    "{\"a\":1 \"b\":2}", "[[1]\"x\"]", "[true\"x\"]",
+	    "{\"a\":\"\\\"\" \"b\"}" };
+	static const char *good[] = { "{\"a\":\"b\"}", "[\"a\",\"b\"]",
+	    "{\"a\":\"x\\\"\\\\\",\"b\":[1,\"c\"]}", "\"s\"", "[]" };
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		jv v = jvx_parse(bad[i], strlen(bad[i]));
+
+		ck_assert_msg(!jv_is_valid(v), "accepted %s", bad[i]);
+		/* Refused before libjq's parser saw it (which would leak). */
+		v = jv_invalid_get_msg(v);
+		ck_assert(jv_get_kind(v) == JV_KIND_STRING);
+		ck_assert_msg(strstr(jv_string_value(v), "at byte") != NULL,
+		    "%s: %s", bad[i], jv_string_value(v));
+		jv_free(v);
+	}
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		jv v = jvx_parse(good[i], strlen(good[i]));
+
+		ck_assert_msg(jv_is_valid(v), "refused %s", good[i]);
+		jv_free(v);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -78,6 +108,7 @@ main(void)
 	tcase_add_test(tc, wrong_kinds_are_absent_not_fatal);
 	tcase_add_test(tc, paths_and_indexes);
 	tcase_add_test(tc, utf8_validation);
+	tcase_add_test(tc, parse_refuses_adjacent_strings);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
