@@ -417,18 +417,23 @@ decide(const jv *rec, const jv *alert, int64_t now, const char *id)
 	}
 	f.is_new = is_new(alert);
 	f.is_regression = action && strcmp(action, "unresolved") == 0;
+	/* comments, Seer updates and state changes are not occurrences */
+	int occurrence = !is_state_change(action) && !(kind &&
+	    (strcmp(kind, "comment") == 0 || strcmp(kind, "seer") == 0));
+
 	if (issue) {
 		int resolving = (action && strcmp(action, "resolved") == 0) ||
 		    (status && strcmp(status, "resolved") == 0 &&
 		    !f.is_regression);
 
-		if (issue->resolved && !resolving && !is_state_change(action))
+		if (issue->resolved && !resolving && occurrence)
 			f.is_regression = 1;
 		if (resolving)
 			issue->resolved = 1;
 		else if (f.is_regression)
 			issue->resolved = 0;
-		throttle_note(issue, now);
+		if (occurrence)
+			throttle_note(issue, now);
 		throttle_set_info(issue, digest_info(alert));
 		f.issue = issue;
 	}
