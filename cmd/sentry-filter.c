@@ -125,11 +125,11 @@ static void
 save_state(void)
 {
 	char err[512];
-	jv st = jv_object();
+	jv st;
 
 	if (S.state_path == NULL || !S.dirty)
 		return;
-	st = jv_object_set(st, jv_string("v"), jv_number(1));
+	st = jv_object_set(jv_object(), jv_string("v"), jv_number(1));
 	st = jv_object_set(st, jv_string("digest_start"),
 	    S.digest_start < 0 ? jv_null() : jv_number((double)S.digest_start));
 	st = jv_object_set(st, jv_string("issues"), throttle_save(S.issues));
