@@ -490,6 +490,20 @@ parse_tag(const char *s, size_t n, int *closing, struct tag *t)
 			return 0;
 		}
 		vend = i++;
+		for (size_t k = vstart; k < vend; ) {
+			unsigned cp;
+			int bad;
+
+			k += utf8_decode((const unsigned char *)s + k,
+			    vend - k, &cp, &bad);
+			if (bad || (cp < 0x20 && cp != '\t' && cp != '\n' &&
+			    cp != '\r')) {
+				snprintf(t->why, sizeof t->why, "%s in attribute "
+				    "value in <%s>", bad ? "invalid UTF-8" :
+				    "control character", t->name);
+				return 0;
+			}
+		}
 		if (strcmp(an, "href") == 0) {
 			size_t k = vstart;
 
