@@ -1029,9 +1029,11 @@ fmt_telegram(const struct fmt_opts *o, const jv *rec, const char *text_)
 
 	if (chat == NULL || *chat == '\0')
 		chat = o->chat;
-	if (chat && !fmt_chat_valid(chat))
+	if (chat && !fmt_chat_valid(chat)) {
+		jv_free(t);
 		return jv_invalid_with_msg(jv_string("route.chat_id is not a "
 		    "Telegram chat id"));
+	}
 	t = jvx_set_str(t, "method", "sendMessage");
 	if (chat)
 		t = jvx_set_str(t, "chat_id", chat);
