@@ -42,6 +42,15 @@ FUZZ_TARGETS += dotenv
 fuzz_dotenv_OBJS = lib/dotenv.o lib/secret.o
 FUZZ_TARGETS += clock
 fuzz_clock_OBJS = lib/clock.o
+FUZZ_TARGETS += tghtml
+fuzz_tghtml_OBJS = lib/tghtml.o
+FUZZ_TARGETS += fmt
+fuzz_fmt_OBJS = lib/fmt.o lib/tghtml.o lib/jvx.o lib/clock.o lib/diag.o
+fuzz_fmt_LIBS = -ljq -lm
+FUZZ_TARGETS += template
+fuzz_template_OBJS = lib/template.o lib/fmt.o lib/tghtml.o lib/jvx.o \
+	lib/clock.o lib/diag.o
+fuzz_template_LIBS = -ljq -lm
 
 FUZZ_BINS   = $(addprefix $(FUZZ_B)/fuzz_,$(FUZZ_TARGETS))
 REPLAY_BINS = $(addprefix $(B)/tests/fuzz/replay_,$(FUZZ_TARGETS))
@@ -95,3 +104,8 @@ check-valgrind:
 	    "$(FUZZ_TARGETS)" $(UNIT_BINS)
 
 .PHONY: fuzz fuzz-build fuzz-replay check-asan check-valgrind
+
+# Regressions for what the fuzzers found, as a Check suite in make check.
+UNIT_TESTS += check_hostile
+check_hostile_OBJS = lib/fmt.o lib/tghtml.o lib/jvx.o lib/clock.o lib/diag.o
+check_hostile_LIBS = -ljq -lm
