@@ -1,0 +1,589 @@
+/*
+ * sentry-verify: the gate between the internet and the chat.  Checks
+ * each Sentry webhook record and gives it the "alert" view.
+ *
+ * Reads records from sentry-recv (NDJSON) on stdin.  For each one:
+ * checks Sentry-Hook-Signature (hex HMAC-SHA256 of the exact body bytes
+ * under any configured client secret, constant time) or, for the legacy
+ * Webhooks plugin that signs nothing, a secret token in the callback URL;
+ * checks Sentry-Hook-Timestamp against the record's "received" time and
+ * Request-ID against a replay cache; parses the body once; writes the
+ * record to stdout with "verified", "payload" and "alert" added and
+ * "body"/"body_b64" removed.  A record that fails is rejected: one line
+ * on stderr naming its id and peer, the record whole in --rejects FILE,
+ * and the stage goes on.  Drop markers and digests pass through.
+ *
+ * Exits 0 when every record passed, 1 when some were rejected, 2 on a
+ * usage or configuration error (before reading anything), 111 when
+ * reading stdin or writing stdout failed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "alert.h"
+#include "clock.h"
+#include "diag.h"
+#include "dotenv.h"
+#include "hmac.h"
+#include "jvx.h"
+#include "ndjson.h"
+#include "replay.h"
+#include "secret.h"
+
+#define SECRET_ENV	"SENTRY_WEBHOOK_SECRET"
+#define MAX_FILES	8
+#define DEFAULT_MAX_AGE	300			/* seconds */
+#define DEFAULT_MAX_BODY (8u << 20)		/* bytes */
+
+static const char usage_line[] =
+    "usage: sentry-verify [-ahqVv] [-b max-body] [-c replay-cache] "
+    "[-E file]\n"
+    "                     [-m max-age] [-n replay-size] [-r rejects] "
+    "[-s secret-file]\n"
+    "                     [-t token-file] [-u sentry-url]\n";
+
+/* Secrets split out of the environment and files; wiped at exit. */
+struct secrets {
+	char **v;
+	size_t n;
+};
+
+static struct secrets secrets, tokens;
+static struct hmac_keys *keys;
+static struct replay *cache;
+static FILE *rejects;
+static int allow_unsigned;
+static long max_age = DEFAULT_MAX_AGE;
+static size_t max_body = DEFAULT_MAX_BODY;
+static const char *sentry_url;
+static unsigned long rejected, passed, cache_write_errors;
+
+static void
+usage(int status)
+{
+	fputs(usage_line, status ? stderr : stdout);
+	exit(status);
+}
+
+static void config_error(const char *, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+/* A usage or configuration error: one line, exit 2 before any I/O. */
+static void
+config_error(const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	diag_warn("%s", msg);
+	exit(EXIT_USAGE);
+}
+
+/*
+ * Several secrets in one value, separated by commas or white space
+ * (Sentry's client secrets are hex, legacy tokens URL-safe): each one
+ * is kept; text is wiped and freed.
+ */
+static void
+add_secrets(struct secrets *s, char *text, const char *source)
+{
+	char *save = NULL, *w;
+
+	for (w = strtok_r(text, ", \t\r\n", &save); w;
+	    w = strtok_r(NULL, ", \t\r\n", &save)) {
+		char **nv = realloc(s->v, (s->n + 1) * sizeof *nv);
+
+		if (nv == NULL || (nv[s->n] = strdup(w)) == NULL)
+			config_error("%s: out of memory", source);
+		s->v = nv;
+		diag_secret(s->v[s->n]);
+		s->n++;
+	}
+	secret_free(text);
+}
+
+static void
+load_secrets(struct secrets *s, const char *env, const char **files,
+    size_t nfiles)
+{
+	char err[512], *text;
+	int absent;
+
+	if (env) {
+		text = secret_load(env, NULL, &absent, err, sizeof err);
+		if (text)
+			add_secrets(s, text, env);
+		else if (!absent)
+			config_error("%s", err);
+	}
+	for (size_t i = 0; i < nfiles; i++) {
+		if ((text = secret_load(NULL, files[i], &absent, err,
+		    sizeof err)) == NULL)
+			config_error("%s", err);
+		add_secrets(s, text, files[i]);
+	}
+}
+
+static void
+wipe_secrets(struct secrets *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		secret_free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+/* Strict base64 (RFC 4648, padding optional): decoded length or -1. */
+static long
+base64_decode(const char *in, size_t len, unsigned char *out)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned long acc = 0;
+	int bits = 0;
+	long n = 0;
+
+	while (len > 0 && in[len - 1] == '=')
+		len--;
+	for (size_t i = 0; i < len; i++) {
+		const char *p = in[i] ? strchr(alphabet, in[i]) : NULL;
+
+		if (p == NULL)
+			return -1;
+		acc = (acc << 6 | (unsigned long)(p - alphabet)) & 0xffffff;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return bits >= 6 ? -1 : n;
+}
+
+/* Constant time over every token: 1 when s is one of them. */
+static int
+token_matches(const char *s, size_t len)
+{
+	int match = 0;
+
+	for (size_t i = 0; i < tokens.n; i++)
+		match |= secret_equal(s, len, tokens.v[i], strlen(tokens.v[i]));
+	return match;
+}
+
+static int
+hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
+	    c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/*
+ * The legacy plugin's URL token: "token=" in the query (percent-decoded
+ * into buf): 1 and *present set.  Else the last path segment is tried.
+ * Returns 1 when a token matched.
+ */
+static int
+url_token(const jv *rec, int *present)
+{
+	const char *query = jvx_str(rec, "query"), *path = jvx_str(rec, "path");
+	char buf[1024];
+	int ok = 0;
+
+	*present = 0;
+	for (const char *p = query; p && *p; ) {
+		size_t len = strcspn(p, "&;");
+
+		if (strncmp(p, "token=", 6) == 0 && len - 6 < sizeof buf) {
+			size_t n = 0;
+
+			for (size_t i = 6; i < len; i++) {
+				int hi, lo;
+
+				if (p[i] == '%' && i + 2 < len + 0 + 1 &&
+				    (hi = hexval((unsigned char)p[i + 1])) >= 0 &&
+				    (lo = hexval((unsigned char)p[i + 2])) >= 0) {
+					buf[n++] = (char)(hi << 4 | lo);
+					i += 2;
+				} else {
+					buf[n++] = p[i];
+				}
+			}
+			*present = 1;
+			ok |= token_matches(buf, n);
+		}
+		p += len;
+		if (*p)
+			p++;
+	}
+	secret_wipe(buf, sizeof buf);
+	if (*present)
+		return ok;
+	if (path) {
+		size_t end = strcspn(path, "?"), start;
+
+		while (end > 0 && path[end - 1] == '/')
+			end--;
+		start = end;
+		while (start > 0 && path[start - 1] != '/')
+			start--;
+		if (end > start)
+			ok = token_matches(path + start, end - start);
+	}
+	return ok;
+}
+
+static void
+reject(const jv *rec, const char *fmt, ...)
+{
+	const char *peer = jvx_str(rec, "peer");
+	char why[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	ndjson_report(rejects, rec, "%s (peer %s)", why, peer ? peer : "-");
+	rejected++;
+}
+
+/* How the record is authenticated: "hmac", "token", "unsigned", or NULL
+ * after rejecting it. */
+static const char *
+authenticate(const jv *rec, const char *body, size_t len)
+{
+	const char *sig = jvx_str(rec, "headers.sentry-hook-signature");
+	int present;
+
+	if (sig && hmac_keys_count(keys) > 0) {
+		switch (hmac_verify(keys, body, len, sig, strlen(sig))) {
+		case HMAC_MALFORMED:
+			reject(rec, "Sentry-Hook-Signature is not 64 hex "
+			    "digits");
+			return NULL;
+		case HMAC_MISMATCH:
+			reject(rec, "Sentry-Hook-Signature does not match the "
+			    "body under any configured secret");
+			return NULL;
+		case HMAC_ERROR:
+			reject(rec, "HMAC computation failed");
+			return NULL;
+		default:
+			return "hmac";
+		}
+	}
+	if (sig == NULL && tokens.n > 0) {
+		if (url_token(rec, &present))
+			return "token";
+		if (present) {
+			reject(rec, "wrong token in the callback URL");
+			return NULL;
+		}
+	}
+	if (allow_unsigned)
+		return "unsigned";
+	reject(rec, "unsigned request: no Sentry-Hook-Signature and no "
+	    "valid URL token");
+	return NULL;
+}
+
+/* Sentry-Hook-Timestamp within max_age of the record's receipt time:
+ * the "received" field, not the clock, so a replayed spool gives the
+ * same answer.  0 ok, -1 rejected. */
+static int
+check_timestamp(const jv *rec)
+{
+	const char *ts = jvx_str(rec, "headers.sentry-hook-timestamp");
+	const char *received = jvx_str(rec, "received");
+	int64_t sent, now, skew;
+
+	if (ts == NULL || max_age == 0)
+		return 0;
+	if (clock_parse(ts, &sent) != 0) {
+		char ex[128];
+
+		reject(rec, "Sentry-Hook-Timestamp is not a time: %s",
+		    diag_excerpt(ts, strlen(ts), 40, ex, sizeof ex));
+		return -1;
+	}
+	if (received == NULL || clock_parse(received, &now) != 0)
+		now = clock_now_ms();
+	skew = now - sent;
+	if (skew > max_age * 1000 || skew < -max_age * 1000) {
+		reject(rec, "Sentry-Hook-Timestamp is %" PRId64 " s %s the "
+		    "time received (window %ld s)",
+		    (skew < 0 ? -skew : skew) / 1000,
+		    skew < 0 ? "after" : "before", max_age);
+		return -1;
+	}
+	return 0;
+}
+
+/* 0 new or a redelivery of the same record, -1 a replay (rejected). */
+static int
+check_replay(const jv *rec)
+{
+	const char *req = jvx_str(rec, "headers.request-id");
+	const char *id = jvx_str(rec, "id");
+	int werr, r;
+
+	if (req == NULL || *req == '\0')
+		return 0;
+	r = replay_check(cache, req, id, &werr);
+	if (werr && cache_write_errors++ == 0)
+		diag_warn("replay cache: write failed: %s (kept in memory)",
+		    strerror(errno));
+	if (r == REPLAY_SEEN) {
+		char ex[128];
+
+		reject(rec, "replayed Request-ID %s",
+		    diag_excerpt(req, strlen(req), 64, ex, sizeof ex));
+		return -1;
+	}
+	if (r == REPLAY_SAME_RECORD)
+		diag_debug("%s: Request-ID seen before with this record: "
+		    "a redelivery", ndjson_id(rec));
+	return 0;
+}
+
+/* Verify and normalise one record; -1 only when stdout fails. */
+static int
+handle(jv rec)
+{
+	jv body = jvx_get(&rec, "body"), b64 = jvx_get(&rec, "body_b64");
+	jv payload = jv_invalid();
+	unsigned char *decoded = NULL;
+	const char *bytes, *how;
+	size_t len;
+	struct alert_input in;
+
+	if (jv_get_kind(body) == JV_KIND_STRING) {
+		bytes = jv_string_value(body);
+		len = (size_t)jv_string_length_bytes(jv_copy(body));
+	} else if (jv_get_kind(b64) == JV_KIND_STRING) {
+		size_t blen = (size_t)jv_string_length_bytes(jv_copy(b64));
+		long n;
+
+		if ((decoded = malloc(blen / 4 * 3 + 3)) == NULL ||
+		    (n = base64_decode(jv_string_value(b64), blen,
+		    decoded)) < 0) {
+			reject(&rec, decoded ? "body_b64 is not base64" :
+			    "out of memory");
+			goto out;
+		}
+		bytes = (const char *)decoded;
+		len = (size_t)n;
+	} else if (jvx_is(&rec, JV_KIND_OBJECT) &&
+	    (jv_object_has(jv_copy(rec), jv_string("drop")) ||
+	    jv_object_has(jv_copy(rec), jv_string("digest")))) {
+		jv_free(body);
+		jv_free(b64);
+		return ndjson_write(stdout, rec);	/* not ours: pass on */
+	} else {
+		reject(&rec, "record has no body");
+		goto out;
+	}
+	if (len > max_body) {
+		reject(&rec, "body too large: %zu bytes (limit %zu)", len,
+		    max_body);
+		goto out;
+	}
+	if ((how = authenticate(&rec, bytes, len)) == NULL ||
+	    check_timestamp(&rec) != 0)
+		goto out;
+	payload = alert_parse(bytes, len);
+	if (!jv_is_valid(payload)) {
+		jv msg = jv_invalid_get_msg(payload);
+
+		reject(&rec, "%s", jv_get_kind(msg) == JV_KIND_STRING ?
+		    jv_string_value(msg) : "body is not JSON");
+		jv_free(msg);
+		payload = jv_invalid();
+		goto out;
+	}
+	if (check_replay(&rec) != 0)
+		goto out;
+
+	in.resource = jvx_str(&rec, "headers.sentry-hook-resource");
+	in.body = bytes;
+	in.body_len = len;
+	in.sentry_url = sentry_url;
+	{
+		jv alert = alert_normalise(&payload, &in);
+
+		jv_free(body);
+		jv_free(b64);
+		free(decoded);
+		rec = jv_object_delete(rec, jv_string("body"));
+		rec = jv_object_delete(rec, jv_string("body_b64"));
+		rec = jv_object_set(rec, jv_string("verified"), jv_string(how));
+		rec = jv_object_set(rec, jv_string("payload"), payload);
+		rec = jv_object_set(rec, jv_string("alert"), alert);
+	}
+	passed++;
+	return ndjson_write(stdout, rec);
+out:
+	jv_free(payload);
+	jv_free(body);
+	jv_free(b64);
+	free(decoded);
+	jv_free(rec);
+	return 0;
+}
+
+static long
+number_arg(const char *opt, const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		config_error("%s %s: not a number from %ld to %ld", opt, s,
+		    min, max);
+	return v;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "allow-unsigned", no_argument, NULL, 'a' },
+		{ "max-body", required_argument, NULL, 'b' },
+		{ "replay-cache", required_argument, NULL, 'c' },
+		{ "env-file", required_argument, NULL, 'E' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "max-age", required_argument, NULL, 'm' },
+		{ "replay-size", required_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "rejects", required_argument, NULL, 'r' },
+		{ "secret-file", required_argument, NULL, 's' },
+		{ "token-file", required_argument, NULL, 't' },
+		{ "sentry-url", required_argument, NULL, 'u' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *secret_files[MAX_FILES], *token_files[MAX_FILES];
+	const char *envfile = NULL, *rejects_path = NULL, *cache_path = NULL;
+	size_t nsecret_files = 0, ntoken_files = 0, cache_size = 0;
+	struct ndjson_reader *in;
+	char err[512];
+	int c, r, status;
+	jv rec;
+
+	diag_ensure_fds();
+	diag_init(argv[0]);
+	signal(SIGPIPE, SIG_IGN);	/* a gone reader is EPIPE: exit 111 */
+	while ((c = getopt_long(argc, argv, "ab:c:E:hm:n:qr:s:t:u:Vv",
+	    longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a': allow_unsigned = 1; break;
+		case 'b': max_body = (size_t)number_arg("--max-body", optarg,
+			    1, 1L << 30); break;
+		case 'c': cache_path = optarg; break;
+		case 'E': envfile = optarg; break;
+		case 'h': usage(EXIT_DONE); break;
+		case 'm': max_age = number_arg("--max-age", optarg, 0,
+			    366L * 86400); break;
+		case 'n': cache_size = (size_t)number_arg("--replay-size",
+			    optarg, 1, 10000000); break;
+		case 'q': diag_set_verbosity(-1); break;
+		case 'r': rejects_path = optarg; break;
+		case 's':
+			if (nsecret_files == MAX_FILES)
+				config_error("--secret-file: at most %d",
+				    MAX_FILES);
+			secret_files[nsecret_files++] = optarg;
+			break;
+		case 't':
+			if (ntoken_files == MAX_FILES)
+				config_error("--token-file: at most %d",
+				    MAX_FILES);
+			token_files[ntoken_files++] = optarg;
+			break;
+		case 'u': sentry_url = optarg; break;
+		case 'V': printf("sentry-verify %s\n", SENTRY_TG_VERSION);
+			return fclose(stdout) ? EXIT_TEMPFAIL : EXIT_DONE;
+		case 'v': diag_set_verbosity(diag_verbosity() + 1); break;
+		default: usage(EXIT_USAGE);
+		}
+	}
+	if (optind != argc)
+		usage(EXIT_USAGE);
+	if (envfile && dotenv_load(envfile, 0, err, sizeof err) < 0)
+		config_error("%s", err);
+	if (sentry_url && strncmp(sentry_url, "https://", 8) != 0 &&
+	    strncmp(sentry_url, "http://", 7) != 0)
+		config_error("--sentry-url %s: not an http(s) URL", sentry_url);
+
+	/* Secrets: the environment and every --secret-file; URL tokens
+	 * from --token-file, else the same secrets. */
+	load_secrets(&secrets, SECRET_ENV, secret_files, nsecret_files);
+	if (ntoken_files)
+		load_secrets(&tokens, NULL, token_files, ntoken_files);
+	else
+		for (size_t i = 0; i < secrets.n; i++)
+			add_secrets(&tokens, strdup(secrets.v[i]), SECRET_ENV);
+	if (secrets.n == 0 && tokens.n == 0 && !allow_unsigned)
+		config_error("no secret: set %s or use --secret-file "
+		    "(or --allow-unsigned to accept unsigned webhooks)",
+		    SECRET_ENV);
+	if ((keys = hmac_keys_new()) == NULL)
+		config_error("OpenSSL: cannot set up HMAC-SHA256");
+	for (size_t i = 0; i < secrets.n; i++)
+		if (hmac_keys_add(keys, secrets.v[i], strlen(secrets.v[i])) != 0)
+			config_error("OpenSSL: cannot set up HMAC-SHA256");
+	if ((cache = replay_open(cache_path, cache_size, err,
+	    sizeof err)) == NULL)
+		config_error("replay cache: %s", err);
+	if (rejects_path && (rejects = fopen(rejects_path, "a")) == NULL)
+		config_error("%s: %s", rejects_path, strerror(errno));
+	if ((in = ndjson_open(STDIN_FILENO, NDJSON_DEFAULT_MAX_LINE)) == NULL)
+		config_error("stdin: %s", strerror(errno));
+	ndjson_flush_before_read(in, stdout);
+	ndjson_reject_to(in, rejects);
+
+	status = EXIT_DONE;
+	while ((r = ndjson_next(in, &rec)) == 1) {
+		if (handle(rec) < 0) {
+			diag_warn("stdout: %s", strerror(errno));
+			status = EXIT_TEMPFAIL;
+			break;
+		}
+	}
+	if (r < 0) {
+		diag_warn("stdin: %s", strerror(errno));
+		status = EXIT_TEMPFAIL;
+	}
+	diag_info("%lu passed, %lu rejected", passed,
+	    rejected + ndjson_rejected(in));
+	if (status == EXIT_DONE && (rejected || ndjson_rejected(in)))
+		status = EXIT_REJECTED;
+	ndjson_close(in);
+	replay_close(cache);
+	hmac_keys_free(keys);
+	diag_forget_secrets();
+	wipe_secrets(&secrets);
+	wipe_secrets(&tokens);
+	if (rejects && fclose(rejects) != 0 && status == EXIT_DONE)
+		status = EXIT_TEMPFAIL;
+	if (fflush(stdout) != 0 || fclose(stdout) != 0) {
+		diag_warn("stdout: %s", strerror(errno));
+		status = EXIT_TEMPFAIL;
+	}
+	return status;
+}
