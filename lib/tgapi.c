@@ -153,7 +153,7 @@ tgapi_parse(long http_status, const char *body, size_t len,
 	r->http_status = http_status;
 	r->error_code = http_status;
 	v = len > 0 && len < (size_t)1 << 30 ?
-	    jv_parse_sized(body, (int)len) : jv_invalid();
+	    jvx_parse(body, len) : jv_invalid();
 	if (!jv_is_valid(v) || jv_get_kind(v) != JV_KIND_OBJECT) {
 		jv_free(v);
 		describe_non_json(http_status, body, len, r->description,
