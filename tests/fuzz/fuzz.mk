@@ -51,6 +51,21 @@ FUZZ_TARGETS += template
 fuzz_template_OBJS = lib/template.o lib/fmt.o lib/tghtml.o lib/jvx.o \
 	lib/clock.o lib/diag.o
 fuzz_template_LIBS = -ljq -lm
+# Modules of tools still being written join when their file exists.
+ifneq ($(wildcard lib/http.c),)
+FUZZ_TARGETS += http
+fuzz_http_OBJS = lib/http.o
+endif
+ifneq ($(wildcard lib/alert.c),)
+FUZZ_TARGETS += alert
+fuzz_alert_OBJS = lib/alert.o lib/jvx.o lib/clock.o
+fuzz_alert_LIBS = -ljq -lm
+endif
+ifneq ($(wildcard lib/tgapi.c),)
+FUZZ_TARGETS += tgapi
+fuzz_tgapi_OBJS = lib/tgapi.o lib/jvx.o
+fuzz_tgapi_LIBS = -ljq -lcurl
+endif
 
 FUZZ_BINS   = $(addprefix $(FUZZ_B)/fuzz_,$(FUZZ_TARGETS))
 REPLAY_BINS = $(addprefix $(B)/tests/fuzz/replay_,$(FUZZ_TARGETS))
