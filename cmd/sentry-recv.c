@@ -1,0 +1,1331 @@
+/*
+ * sentry-recv: receive Sentry webhooks over HTTP/1.1 and keep them.
+ *
+ * inetd mode (default): one request on stdin, the answer on stdout, as
+ * socat EXEC, inetd nowait, systemd Accept=yes and tcpserver run it.
+ * Listener mode (-l ADDR:PORT, or a listening socket from systemd with
+ * Accept=no): many keep-alive connections in one process with poll(2),
+ * concurrent requests sharing one fdatasync.  Follow mode (-F SPOOL):
+ * write every spooled record after SPOOL/acked to stdout, then wait for
+ * more; the first stage of the long-running chain.
+ *
+ * A POST to the webhook path becomes one record (NDJSON, see
+ * sentry-tg(7)) appended to the spool (-s, durable: 202 only after
+ * fdatasync) or to a file or FIFO (-o, not durable).  Links libc only: it
+ * is exec'd once per connection.
+ *
+ * Exits 0 when the request was accepted (or the health check answered),
+ * 1 when it was refused with a 4xx status, 2 on a usage error, 111 when
+ * it could not be kept (503) or on an I/O error.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cursor.h"
+#include "diag.h"
+#include "dotenv.h"
+#include "http.h"
+#include "jsonstr.h"
+#include "spool.h"
+#include "version.h"
+
+#define USAGE \
+"usage: sentry-recv [-qv] [-E file] [-b bytes] [-c conns] [-l addr:port]\n" \
+"                   [-p path] [-t seconds] -s spool | -o file\n" \
+"       sentry-recv [-qv] [--once] -F spool\n"
+
+#define OUT_MAX 1024		/* one response head and small body */
+#define SLACK 8192		/* read room past the longest head */
+#define LINGER_MS 2000
+#define LINGER_BYTES (1 << 20)
+#define MAX_LISTEN 16
+
+struct config {
+	const char *path, *health, *output, *spool, *follow, *listen;
+	struct http_limits lim;
+	int64_t timeout_ms;
+	unsigned max_conns;
+	uint64_t segment_max;
+	int any_type, once;
+};
+
+enum { C_HEAD, C_BODY, C_READY, C_SEND, C_LINGER, C_DONE };
+
+struct conn {
+	int rfd, wfd;
+	int state;
+	char *in;
+	size_t inlen, incap, scan, headlen;
+	struct http_request req;
+	struct http_header *hdrs;
+	struct http_chunked ch;
+	char *body;
+	size_t blen, bcap;
+	char out[OUT_MAX];
+	size_t outlen, outoff;
+	int status, close_after, body_unread, one_shot;
+	int64_t deadline;
+	size_t lingered;
+	char peer[INET6_ADDRSTRLEN + 8];
+	char id[33];
+};
+
+static struct config cf = {
+	.path = "/api/sentry-webhook",
+	.health = "/healthz",
+	.lim = { 32768, 100, 8 << 20 },
+	.timeout_ms = 10000,
+	.max_conns = 512,
+};
+static struct spool spool;
+static int have_spool;
+static char wbuf[65536];
+static volatile sig_atomic_t stopping;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* ---- records ---- */
+
+static void
+make_id(char *id)
+{
+	static const char hex[] = "0123456789abcdef";
+	static uint64_t counter;
+	unsigned char r[16];
+
+	if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+		/* no entropy yet (early boot): unique enough for an id */
+		uint64_t a = (uint64_t)clock_now_ms() ^ ((uint64_t)getpid() << 40);
+		uint64_t b = (uint64_t)clock_mono_ms() * 1000003u + ++counter;
+		memcpy(r, &a, 8);
+		memcpy(r + 8, &b, 8);
+	}
+	for (int i = 0; i < 16; i++) {
+		id[2 * i] = hex[r[i] >> 4];
+		id[2 * i + 1] = hex[r[i] & 15];
+	}
+	id[32] = '\0';
+}
+
+static int
+hop_by_hop(const char *buf, struct http_span name)
+{
+	static const char *const names[] = { "connection", "keep-alive",
+	    "proxy-connection", "te", "trailer", "transfer-encoding",
+	    "upgrade" };
+
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (http_span_eq(buf, name, names[i]))
+			return 1;
+	return 0;
+}
+
+static void
+put_span(struct jsonstr_out *o, const char *buf, struct http_span s)
+{
+	jsonstr_escape(o, buf + s.off, s.len);
+}
+
+/* Headers as one object: names lower-cased, repeated ones joined by ", ". */
+static void
+put_headers(struct jsonstr_out *o, const struct conn *c)
+{
+	const struct http_request *r = &c->req;
+	int first = 1;
+
+	jsonstr_put(o, "{", 1);
+	for (unsigned i = 0; i < r->nheaders; i++) {
+		struct http_span name = r->headers[i].name;
+		unsigned j;
+
+		if (hop_by_hop(c->in, name))
+			continue;
+		for (j = 0; j < i; j++)
+			if (r->headers[j].name.len == name.len &&
+			    strncasecmp(c->in + r->headers[j].name.off,
+			    c->in + name.off, name.len) == 0)
+				break;
+		if (j < i)
+			continue;	/* written with its first occurrence */
+		if (!first)
+			jsonstr_put(o, ",", 1);
+		first = 0;
+		jsonstr_put(o, "\"", 1);
+		jsonstr_escape_lower(o, c->in + name.off, name.len);
+		jsonstr_put(o, "\":\"", 3);
+		put_span(o, c->in, r->headers[i].value);
+		for (j = i + 1; j < r->nheaders; j++) {
+			if (r->headers[j].name.len == name.len &&
+			    strncasecmp(c->in + r->headers[j].name.off,
+			    c->in + name.off, name.len) == 0) {
+				jsonstr_put(o, ", ", 2);
+				put_span(o, c->in, r->headers[j].value);
+			}
+		}
+		jsonstr_put(o, "\"", 1);
+	}
+	jsonstr_put(o, "}", 1);
+}
+
+/*
+ * One record.  With body_len != SIZE_MAX the body is only counted (its
+ * escaped length given), so the same code measures the record for its seq.
+ */
+static void
+put_record(struct jsonstr_out *o, const struct conn *c, const char *received,
+    int with_seq, uint64_t seq, int utf8, size_t body_len)
+{
+	jsonstr_puts(o, "{\"v\":1,\"id\":\"");
+	jsonstr_puts(o, c->id);
+	if (with_seq) {
+		jsonstr_puts(o, "\",\"seq\":");
+		jsonstr_u64(o, seq);
+		jsonstr_puts(o, ",\"received\":\"");
+	} else {
+		jsonstr_puts(o, "\",\"received\":\"");
+	}
+	jsonstr_puts(o, received);
+	jsonstr_puts(o, "\",\"peer\":\"");
+	jsonstr_escape(o, c->peer, strlen(c->peer));
+	jsonstr_puts(o, "\",\"method\":\"");
+	put_span(o, c->in, c->req.method);
+	jsonstr_puts(o, "\",\"path\":\"");
+	put_span(o, c->in, c->req.path);
+	jsonstr_puts(o, "\",\"query\":\"");
+	put_span(o, c->in, c->req.query);
+	jsonstr_puts(o, "\",\"headers\":");
+	put_headers(o, c);
+	jsonstr_puts(o, utf8 ? ",\"body\":\"" : ",\"body_b64\":\"");
+	if (body_len != SIZE_MAX)
+		o->written += body_len;
+	else if (utf8)
+		jsonstr_escape(o, c->body, c->blen);
+	else
+		jsonstr_base64(o, c->body, c->blen);
+	jsonstr_puts(o, "\"}\n");
+}
+
+/* Counting sink: a jsonstr_out whose fd is -1 only adds up lengths. */
+static uint64_t
+record_len(const struct conn *c, const char *received, int utf8, size_t body_len)
+{
+	static char scratch[4096];
+	struct jsonstr_out count;
+	uint64_t total;
+
+	jsonstr_init(&count, -1, scratch, sizeof scratch);
+	/* the body is counted, not written; the rest is small */
+	put_record(&count, c, received, 1, 0, utf8, body_len);
+	total = count.written + count.len - 1;	/* minus the "0" of seq */
+	return total;
+}
+
+/*
+ * Append the records of conns[0..n) to the spool or the output file.
+ * 0 when all are durably written, -1 (errno set) when none may be
+ * acknowledged.
+ */
+static int
+write_records(struct conn **conns, size_t n)
+{
+	struct jsonstr_out o;
+	char received[CLOCK_RFC3339_SIZE];
+	uint64_t pos = 0;
+	int fd = -1, failed = 0;
+
+	clock_format(clock_now_ms(), received, sizeof received);
+	if (have_spool) {
+		if (spool.dirfd == -1 &&
+		    spool_open(&spool, cf.spool, cf.segment_max) == -1)
+			return -1;
+		if (spool_begin(&spool, &pos) == -1)
+			return -1;
+		fd = spool_fd(&spool);
+	} else {
+		struct stat st;
+
+		fd = open(cf.output, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK |
+		    O_CLOEXEC, 0600);
+		if (fd == -1)
+			return -1;	/* ENXIO: a FIFO nobody reads */
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		while (flock(fd, LOCK_EX) == -1 && errno == EINTR)
+			;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			pos = (uint64_t)st.st_size;
+	}
+	jsonstr_init(&o, fd, wbuf, sizeof wbuf);
+	for (size_t i = 0; i < n && !o.err; i++) {
+		struct conn *c = conns[i];
+		int utf8;
+		size_t elen = jsonstr_escaped_len(c->body, c->blen, &utf8);
+		uint64_t seq = 0;
+
+		if (!utf8)
+			elen = jsonstr_base64_len(c->blen);
+		if (have_spool) {
+			uint64_t len = record_len(c, received, utf8, elen);
+			unsigned d;
+
+			/* seq = position after the record, digits included */
+			for (d = 1; d < 20; d++)
+				if (jsonstr_digits(pos + len + d) == d)
+					break;
+			seq = pos + len + d;
+		}
+		put_record(&o, c, received, have_spool, seq, utf8, SIZE_MAX);
+		pos = seq;
+	}
+	jsonstr_flush(&o);
+	failed = o.err;
+	if (have_spool)
+		return spool_commit(&spool, failed);
+	if (!failed) {
+		struct stat st;
+
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fdatasync(fd) == -1)
+			failed = errno;
+	}
+	close(fd);
+	if (failed) {
+		errno = failed;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- responses ---- */
+
+static void
+respond(struct conn *c, int status, const char *extra, const char *type,
+    const char *body, size_t blen, int head_only)
+{
+	char date[64];
+	time_t t = (time_t)(clock_now_ms() / 1000);
+	struct tm tm;
+	int n;
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (!c->req.keep_alive || c->body_unread || c->one_shot || stopping)
+		c->close_after = 1;
+	n = snprintf(c->out + c->outlen, sizeof c->out - c->outlen,
+	    "HTTP/1.1 %d %s\r\nDate: %s\r\n%sContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\n%s\r\n%.*s", status, http_reason(status),
+	    date, extra ? extra : "", type, blen,
+	    c->close_after ? "Connection: close\r\n" : "",
+	    head_only ? 0 : (int)blen, body);
+	if (n < 0 || (size_t)n >= sizeof c->out - c->outlen)
+		n = 0;		/* cannot happen: bodies are short */
+	c->outlen += (size_t)n;
+	c->status = status;
+	c->state = C_SEND;
+}
+
+static void
+fail(struct conn *c, int status, const char *why)
+{
+	char body[256];
+	const char *extra = NULL;
+	int n;
+
+	if (status == 405)
+		extra = http_span_eq(c->in, c->req.path, cf.health) ?
+		    "Allow: GET, HEAD\r\n" : "Allow: POST\r\n";
+	n = snprintf(body, sizeof body, "%s\n", why);
+	c->outlen = c->outoff = 0;	/* drop a pending 100 Continue */
+	if (c->state == C_HEAD)
+		c->body_unread = 1;	/* framing unknown or untrusted */
+	else if (c->state == C_BODY)
+		c->body_unread = c->req.chunked ||
+		    c->blen < c->req.content_length;
+	respond(c, status, extra, "text/plain; charset=utf-8", body,
+	    (size_t)n, 0);
+	if (status == 503)
+		diag_warn("%s: %d: %s", c->peer, status, why);
+	else
+		diag_info("%s: %d: %s", c->peer, status, why);
+}
+
+static void
+health(struct conn *c, int head_only)
+{
+	char body[512];
+	int n, ok;
+
+	if (have_spool) {
+		struct spool_state st;
+
+		if ((spool.dirfd == -1 &&
+		    spool_open(&spool, cf.spool, cf.segment_max) == -1) ||
+		    spool_state(&spool, &st) == -1) {
+			st.writable = 0;
+			st.end = st.acked = st.records_behind = st.free_bytes = 0;
+		}
+		ok = st.writable;
+		n = snprintf(body, sizeof body, "{\"status\":\"%s\",\"writable\":%s,"
+		    "\"journal_end\":%" PRIu64 ",\"acked\":%" PRIu64
+		    ",\"bytes_behind\":%" PRIu64 ",\"records_behind\":%" PRIu64
+		    ",\"free_bytes\":%" PRIu64 "}\n", ok ? "ok" : "unavailable",
+		    ok ? "true" : "false", st.end, st.acked,
+		    st.end > st.acked ? st.end - st.acked : 0, st.records_behind,
+		    st.free_bytes);
+	} else {
+		ok = access(cf.output, W_OK) == 0 || (errno == ENOENT &&
+		    access(".", W_OK) == 0);
+		n = snprintf(body, sizeof body,
+		    "{\"status\":\"%s\",\"writable\":%s}\n",
+		    ok ? "ok" : "unavailable", ok ? "true" : "false");
+	}
+	respond(c, ok ? 200 : 503, NULL, "application/json", body, (size_t)n,
+	    head_only);
+}
+
+static void
+accepted(struct conn *c)
+{
+	char body[64];
+	int n = snprintf(body, sizeof body, "{\"id\":\"%s\"}\n", c->id);
+
+	respond(c, 202, NULL, "application/json", body, (size_t)n, 0);
+	diag_info("%s: 202: %s, %zu bytes", c->peer, c->id, c->blen);
+}
+
+/* ---- one connection ---- */
+
+static int
+body_sink(void *ctx, const char *data, size_t len)
+{
+	struct conn *c = ctx;
+
+	if (c->bcap - c->blen < len) {
+		size_t cap = c->bcap ? c->bcap * 2 : 16384;
+		char *p;
+
+		while (cap - c->blen < len)
+			cap *= 2;
+		if (cap > cf.lim.max_body)
+			cap = (size_t)cf.lim.max_body;
+		if ((p = realloc(c->body, cap)) == NULL)
+			return 503;
+		c->body = p;
+		c->bcap = cap;
+	}
+	memcpy(c->body + c->blen, data, len);
+	c->blen += len;
+	return 0;
+}
+
+static const char *
+status_text(int status)
+{
+	switch (status) {
+	case 400: return "malformed request";
+	case 413: return "body too large";
+	case 414: return "request line too long";
+	case 431: return "header section too large";
+	case 501: return "transfer coding not supported";
+	case 503: return "out of memory";
+	case 505: return "HTTP version not supported";
+	default: return http_reason(status);
+	}
+}
+
+/* The head is in; decide what to do with the request. */
+static void
+route(struct conn *c)
+{
+	struct http_request *r = &c->req;
+	int st = http_parse_head(c->in, c->headlen, &cf.lim, r);
+	int is_health = cf.health[0] && http_span_eq(c->in, r->path, cf.health);
+
+	if (st) {
+		fail(c, st, status_text(st));
+		return;
+	}
+	c->state = C_BODY;	/* until decided otherwise: the body is unread */
+	if (is_health) {
+		int get = http_span_eq(c->in, r->method, "GET");
+
+		if (!get && !http_span_eq(c->in, r->method, "HEAD")) {
+			fail(c, 405, "use GET");
+			return;
+		}
+		c->body_unread = r->chunked || r->content_length > 0;
+		health(c, !get);
+		return;
+	}
+	if (r->path.len != strlen(cf.path) ||
+	    memcmp(c->in + r->path.off, cf.path, r->path.len) != 0) {
+		fail(c, 404, "no such path");
+		return;
+	}
+	if (!http_span_eq(c->in, r->method, "POST") ||
+	    memcmp(c->in + r->method.off, "POST", 4) != 0) {
+		fail(c, 405, "use POST");
+		return;
+	}
+	if (r->expect_other) {
+		fail(c, 417, "unknown expectation");
+		return;
+	}
+	if (!r->has_length && !r->chunked) {
+		fail(c, 411, "Content-Length or chunked body required");
+		return;
+	}
+	if (r->has_length && r->content_length > cf.lim.max_body) {
+		fail(c, 413, "body too large");
+		return;
+	}
+	if (r->has_length && r->content_length == 0) {
+		fail(c, 400, "empty body");
+		return;
+	}
+	if (r->content_type == HTTP_CT_OTHER && !cf.any_type) {
+		fail(c, 415, "expected Content-Type: application/json");
+		return;
+	}
+	if (r->has_length) {
+		c->bcap = (size_t)r->content_length;
+		if ((c->body = malloc(c->bcap)) == NULL) {
+			fail(c, 503, "out of memory");
+			return;
+		}
+	}
+	if (r->expect_continue) {
+		memcpy(c->out, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+		c->outlen = 25;
+		c->outoff = 0;
+	}
+	make_id(c->id);
+}
+
+/* Body bytes already in c->in after the head. */
+static void
+take_body(struct conn *c)
+{
+	size_t tail = c->inlen - c->headlen, used;
+	char *t = c->in + c->headlen;
+
+	if (c->req.chunked) {
+		int st = http_chunked_feed(&c->ch, &cf.lim, t, tail, &used,
+		    body_sink, c);
+
+		memmove(t, t + used, tail - used);
+		c->inlen -= used;
+		if (st == 1) {
+			c->state = C_READY;
+		} else if (st > 1) {
+			fail(c, st, status_text(st));
+		}
+		return;
+	}
+	used = c->bcap - c->blen < tail ? c->bcap - c->blen : tail;
+	memcpy(c->body + c->blen, t, used);
+	c->blen += used;
+	memmove(t, t + used, tail - used);
+	c->inlen -= used;
+	if (c->blen == c->bcap)
+		c->state = C_READY;
+}
+
+/* Work through what has been read, without I/O. */
+static void
+progress(struct conn *c)
+{
+	if (c->state == C_HEAD) {
+		c->headlen = http_head_end(c->in, c->inlen, &c->scan);
+		if (c->headlen == 0) {
+			if (c->inlen >= cf.lim.max_head) {
+				int st = http_head_overflow_status(c->in, c->inlen,
+				    cf.lim.max_head);
+
+				fail(c, st, status_text(st));
+			}
+			return;
+		}
+		route(c);
+	}
+	if (c->state == C_BODY)
+		take_body(c);
+	if (c->state == C_READY)
+		c->body_unread = 0;
+}
+
+static void
+conn_reset(struct conn *c)
+{
+	size_t tail = c->inlen - c->headlen;
+
+	memmove(c->in, c->in + c->headlen, tail);
+	c->inlen = tail;
+	c->scan = c->headlen = 0;
+	free(c->body);
+	c->body = NULL;
+	c->blen = c->bcap = 0;
+	memset(&c->ch, 0, sizeof c->ch);
+	memset(&c->req, 0, sizeof c->req);
+	c->req.headers = c->hdrs;
+	c->outlen = c->outoff = 0;
+	c->status = c->close_after = c->body_unread = 0;
+	c->state = C_HEAD;
+	c->deadline = clock_mono_ms() + cf.timeout_ms;
+}
+
+/* Read what is there.  Returns 0, or -1 when the peer is gone. */
+static int
+conn_read(struct conn *c)
+{
+	ssize_t n;
+
+	if (c->state == C_LINGER) {
+		char sink[16384];
+
+		n = read(c->rfd, sink, sizeof sink);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) ||
+		    (c->lingered += (size_t)(n > 0 ? n : 0)) > LINGER_BYTES)
+			c->state = C_DONE;
+		return 0;
+	}
+	if (c->state == C_BODY && !c->req.chunked && c->inlen == c->headlen) {
+		/* the body goes straight where it is kept */
+		n = read(c->rfd, c->body + c->blen, c->bcap - c->blen);
+		if (n > 0) {
+			c->blen += (size_t)n;
+			if (c->blen == c->bcap) {
+				c->state = C_READY;
+				c->body_unread = 0;
+			}
+			return 0;
+		}
+	} else {
+		if (c->inlen == c->incap) {
+			fail(c, 431, status_text(431));
+			return 0;
+		}
+		n = read(c->rfd, c->in + c->inlen, c->incap - c->inlen);
+		if (n > 0) {
+			c->inlen += (size_t)n;
+			progress(c);
+			return 0;
+		}
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (c->state == C_HEAD && c->inlen == 0)
+		c->state = C_DONE;	/* closed between requests: fine */
+	else if (n == 0)
+		diag_info("%s: connection closed in the middle of a request",
+		    c->peer);
+	else
+		diag_info("%s: read: %s", c->peer, strerror(errno));
+	c->state = C_DONE;
+	return -1;
+}
+
+static void
+conn_sent(struct conn *c)
+{
+	if (c->close_after) {
+		if (c->body_unread) {
+			/* Answered before the request was read: closing now
+			 * would reset the connection and lose the answer. */
+			shutdown(c->wfd, SHUT_WR);
+			c->state = C_LINGER;
+			c->deadline = clock_mono_ms() + LINGER_MS;
+		} else {
+			c->state = C_DONE;
+		}
+		return;
+	}
+	conn_reset(c);
+	progress(c);		/* a pipelined request may be waiting */
+}
+
+static void
+conn_write(struct conn *c)
+{
+	while (c->outoff < c->outlen) {
+		ssize_t n = write(c->wfd, c->out + c->outoff, c->outlen - c->outoff);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN) {
+				diag_info("%s: write: %s", c->peer, strerror(errno));
+				c->state = C_DONE;
+			}
+			return;
+		}
+		c->outoff += (size_t)n;
+	}
+	if (c->state == C_SEND)
+		conn_sent(c);
+	else
+		c->outlen = c->outoff = 0;	/* 100 Continue sent */
+}
+
+static void
+conn_timeout(struct conn *c)
+{
+	if (c->state == C_HEAD && c->inlen == 0) {
+		c->state = C_DONE;	/* idle keep-alive connection */
+	} else if (c->state == C_HEAD || c->state == C_BODY) {
+		c->req.keep_alive = 0;
+		fail(c, 408, "request not complete in time");
+		c->deadline = clock_mono_ms() + LINGER_MS;
+	} else {
+		c->state = C_DONE;
+	}
+}
+
+static short
+conn_events(const struct conn *c, int fd)
+{
+	short ev = 0;
+
+	if (fd == c->rfd && (c->state == C_HEAD || c->state == C_BODY ||
+	    c->state == C_LINGER))
+		ev |= POLLIN;
+	if (fd == c->wfd && c->outoff < c->outlen)
+		ev |= POLLOUT;
+	return ev;
+}
+
+static void
+conn_init(struct conn *c, int rfd, int wfd, char *in, size_t incap,
+    struct http_header *hdrs)
+{
+	memset(c, 0, sizeof *c);
+	c->rfd = rfd;
+	c->wfd = wfd;
+	c->in = in;
+	c->incap = incap;
+	c->hdrs = hdrs;
+	c->req.headers = hdrs;
+	c->state = C_HEAD;
+	c->deadline = clock_mono_ms() + cf.timeout_ms;
+}
+
+/* Commit every ready request at once: one fdatasync for all of them. */
+static void
+commit(struct conn **ready, size_t n)
+{
+	if (n == 0)
+		return;
+	if (write_records(ready, n) == 0) {
+		for (size_t i = 0; i < n; i++)
+			accepted(ready[i]);
+	} else {
+		/* the details are for the log, not for the internet */
+		diag_warn("%s: cannot keep %zu request%s: %s",
+		    have_spool ? cf.spool : cf.output, n, n == 1 ? "" : "s",
+		    strerror(errno));
+		for (size_t i = 0; i < n; i++)
+			fail(ready[i], 503, "cannot keep the request now, retry later");
+	}
+}
+
+/* ---- peers ---- */
+
+static void
+addr_text(const struct sockaddr *sa, char *buf, size_t size)
+{
+	const char *p = NULL;
+
+	buf[0] = '\0';
+	if (sa->sa_family == AF_INET)
+		p = inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    buf, (socklen_t)size);
+	else if (sa->sa_family == AF_INET6)
+		p = inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		    buf, (socklen_t)size);
+	else if (sa->sa_family == AF_UNIX)
+		snprintf(buf, size, "local");
+	if (p && strncmp(buf, "::ffff:", 7) == 0 && strchr(buf, '.'))
+		memmove(buf, buf + 7, strlen(buf + 7) + 1);
+}
+
+static void
+peer_of_stdin(char *buf, size_t size)
+{
+	static const char *const vars[] = { "TCPREMOTEIP", "REMOTE_ADDR",
+	    "SOCAT_PEERADDR" };
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && *v) {
+			snprintf(buf, size, "%s", v);
+			if (strncmp(buf, "::ffff:", 7) == 0 && strchr(buf, '.'))
+				memmove(buf, buf + 7, strlen(buf + 7) + 1);
+			return;
+		}
+	}
+	if (getpeername(STDIN_FILENO, (struct sockaddr *)&ss, &len) == 0)
+		addr_text((struct sockaddr *)&ss, buf, size);
+	else
+		snprintf(buf, size, "unknown");
+}
+
+/* ---- inetd mode ---- */
+
+static int
+serve_stdio(void)
+{
+	struct http_header hdrs[cf.lim.max_headers];
+	struct conn c;
+	struct conn *ready = &c;
+	char *in = malloc(cf.lim.max_head + SLACK);
+
+	if (in == NULL) {
+		diag_warn("out of memory");
+		return EXIT_TEMPFAIL;
+	}
+
+	fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
+	fcntl(STDOUT_FILENO, F_SETFL, fcntl(STDOUT_FILENO, F_GETFL) | O_NONBLOCK);
+	conn_init(&c, STDIN_FILENO, STDOUT_FILENO, in,
+	    cf.lim.max_head + SLACK, hdrs);
+	peer_of_stdin(c.peer, sizeof c.peer);
+	c.one_shot = 1;
+	while (c.state != C_DONE) {
+		struct pollfd pfd[2];
+		int64_t wait;
+		int np = 0;
+
+		if (c.state == C_READY)
+			commit(&ready, 1);
+		pfd[np].fd = c.rfd;
+		pfd[np++].events = conn_events(&c, c.rfd);
+		if (c.wfd != c.rfd)
+			pfd[np].fd = c.wfd, pfd[np++].events = conn_events(&c, c.wfd);
+		else
+			pfd[0].events |= conn_events(&c, c.wfd);
+		wait = c.deadline - clock_mono_ms();
+		if (wait <= 0) {
+			conn_timeout(&c);
+			continue;
+		}
+		if (poll(pfd, (nfds_t)np, (int)wait) < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < np; i++) {
+			if ((pfd[i].revents & (POLLOUT | POLLERR | POLLHUP)) &&
+			    pfd[i].fd == c.wfd && c.outoff < c.outlen)
+				conn_write(&c);
+			if ((pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) &&
+			    pfd[i].fd == c.rfd && (conn_events(&c, c.rfd) & POLLIN))
+				conn_read(&c);
+		}
+	}
+	free(c.body);
+	free(in);
+	if (c.status == 0)
+		return EXIT_REJECTED;
+	if (c.status < 300)
+		return EXIT_DONE;
+	return c.status == 503 ? EXIT_TEMPFAIL : EXIT_REJECTED;
+}
+
+/* ---- listener mode ---- */
+
+static int listeners[MAX_LISTEN];
+static int nlisteners;
+
+static int
+bind_listener(const char *spec)
+{
+	char host[256], addr[INET6_ADDRSTRLEN];
+	const char *port = strrchr(spec, ':');
+	struct addrinfo hints = { 0 }, *res, *ai;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	size_t hl;
+	int fd = -1, one = 1, err;
+
+	if (port == NULL || port == spec || port[1] == '\0') {
+		diag_warn("-l %s: expected ADDRESS:PORT", spec);
+		return EXIT_USAGE;
+	}
+	hl = (size_t)(port - spec);
+	if (spec[0] == '[' && hl > 2 && spec[hl - 1] == ']')
+		spec++, hl -= 2;
+	if (hl >= sizeof host) {
+		diag_warn("-l: address too long");
+		return EXIT_USAGE;
+	}
+	memcpy(host, spec, hl);
+	host[hl] = '\0';
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((err = getaddrinfo(host, port + 1, &hints, &res)) != 0) {
+		diag_warn("-l %s: %s", spec, gai_strerror(err));
+		return EXIT_USAGE;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (fd == -1)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, SOMAXCONN) == 0)
+			break;
+		err = errno;
+		close(fd);
+		fd = -1;
+		errno = err;
+	}
+	freeaddrinfo(res);
+	if (fd == -1) {
+		diag_warn("-l %s: %s", spec, strerror(errno));
+		return EXIT_TEMPFAIL;
+	}
+	listeners[nlisteners++] = fd;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+		addr_text((struct sockaddr *)&ss, addr, sizeof addr);
+		diag_warn("listening on %s%s%s:%u", strchr(addr, ':') ? "[" : "",
+		    addr, strchr(addr, ':') ? "]" : "", ntohs(ss.ss_family ==
+		    AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+		    ((struct sockaddr_in *)&ss)->sin_port));
+	}
+	return 0;
+}
+
+/* Listening sockets passed by systemd (Accept=no): LISTEN_PID, LISTEN_FDS. */
+static int
+systemd_listeners(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int n;
+
+	if (pid == NULL || fds == NULL || strtol(pid, NULL, 10) != getpid())
+		return 0;
+	n = (int)strtol(fds, NULL, 10);
+	for (int fd = 3; fd < 3 + n && nlisteners < MAX_LISTEN; fd++) {
+		int yes = 0;
+		socklen_t len = sizeof yes;
+
+		/* Accept=yes passes a connection, not a listener: not ours */
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &yes, &len) == -1 ||
+		    !yes)
+			return 0;
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		listeners[nlisteners++] = fd;
+	}
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return nlisteners;
+}
+
+static struct conn *
+conn_new(int fd, const struct sockaddr *sa)
+{
+	struct conn *c = malloc(sizeof *c);
+	char *in = malloc(cf.lim.max_head + SLACK);
+	struct http_header *h = malloc(cf.lim.max_headers * sizeof *h);
+	int one = 1;
+
+	if (c == NULL || in == NULL || h == NULL) {
+		free(c);
+		free(in);
+		free(h);
+		return NULL;
+	}
+	conn_init(c, fd, fd, in, cf.lim.max_head + SLACK, h);
+	addr_text(sa, c->peer, sizeof c->peer);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	return c;
+}
+
+static void
+conn_free(struct conn *c)
+{
+	close(c->rfd);
+	free(c->body);
+	free(c->in);
+	free(c->hdrs);
+	free(c);
+}
+
+static int
+serve_listener(void)
+{
+	struct conn **conns = calloc(cf.max_conns, sizeof *conns);
+	struct conn **ready = calloc(cf.max_conns, sizeof *ready);
+	struct pollfd *pfd = calloc(cf.max_conns + MAX_LISTEN, sizeof *pfd);
+	size_t nconns = 0;
+
+	if (conns == NULL || ready == NULL || pfd == NULL) {
+		diag_warn("out of memory");
+		return EXIT_TEMPFAIL;
+	}
+	while (!stopping) {
+		int64_t now = clock_mono_ms(), wait = 1000;
+		size_t np = 0, nready = 0;
+
+		for (int i = 0; i < nlisteners; i++) {
+			pfd[np].fd = listeners[i];
+			pfd[np++].events = nconns < cf.max_conns ? POLLIN : 0;
+		}
+		for (size_t i = 0; i < nconns; i++) {
+			struct conn *c = conns[i];
+
+			if (c->state == C_READY)
+				wait = 0;
+			else if (c->deadline - now < wait)
+				wait = c->deadline - now > 0 ? c->deadline - now : 0;
+			pfd[np].fd = c->rfd;
+			pfd[np++].events = conn_events(c, c->rfd);
+		}
+		if (poll(pfd, (nfds_t)np, (int)wait) < 0) {
+			if (errno == EINTR)
+				continue;
+			diag_warn("poll: %s", strerror(errno));
+			return EXIT_TEMPFAIL;
+		}
+		for (size_t i = 0; i < nconns; i++) {
+			struct conn *c = conns[i];
+			short re = pfd[nlisteners + i].revents;
+
+			if ((re & (POLLOUT | POLLERR | POLLHUP)) && c->outoff < c->outlen)
+				conn_write(c);
+			if ((re & (POLLIN | POLLERR | POLLHUP)) &&
+			    (conn_events(c, c->rfd) & POLLIN))
+				conn_read(c);
+		}
+		now = clock_mono_ms();
+		for (size_t i = 0; i < nconns; i++) {
+			if (conns[i]->state != C_DONE && conns[i]->state != C_READY &&
+			    conns[i]->deadline <= now)
+				conn_timeout(conns[i]);
+			if (conns[i]->state == C_READY)
+				ready[nready++] = conns[i];
+		}
+		commit(ready, nready);
+		for (size_t i = 0; i < nconns; i++)
+			if (conns[i]->outoff < conns[i]->outlen)
+				conn_write(conns[i]);
+		for (size_t i = 0; i < nconns; ) {
+			if (conns[i]->state == C_DONE) {
+				conn_free(conns[i]);
+				conns[i] = conns[--nconns];
+			} else {
+				i++;
+			}
+		}
+		for (int i = 0; i < nlisteners; i++) {
+			while ((pfd[i].revents & POLLIN) && nconns < cf.max_conns) {
+				struct sockaddr_storage ss;
+				socklen_t len = sizeof ss;
+				int fd = accept4(listeners[i], (struct sockaddr *)&ss,
+				    &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+				if (fd == -1) {
+					if (errno != EAGAIN && errno != EINTR &&
+					    errno != ECONNABORTED)
+						diag_warn("accept: %s", strerror(errno));
+					break;
+				}
+				if ((conns[nconns] = conn_new(fd, (struct sockaddr *)&ss)) == NULL) {
+					close(fd);
+					break;
+				}
+				nconns++;
+			}
+		}
+	}
+	for (size_t i = 0; i < nconns; i++)
+		conn_free(conns[i]);
+	free(conns);
+	free(ready);
+	free(pfd);
+	return EXIT_DONE;
+}
+
+/* ---- follow mode ---- */
+
+static int
+follow(void)
+{
+	char acked_path[PATH_MAX];
+	uint64_t pos, acked, collected = UINT64_MAX;
+	int ino;
+
+	if (mkdir(cf.follow, 0700) == -1 && errno != EEXIST) {
+		diag_warn("%s: cannot create: %s", cf.follow, strerror(errno));
+		return EXIT_TEMPFAIL;
+	}
+	if (spool_open(&spool, cf.follow, cf.segment_max) == -1) {
+		diag_warn("%s: %s", cf.follow, strerror(errno));
+		return EXIT_TEMPFAIL;
+	}
+	snprintf(acked_path, sizeof acked_path, "%s/acked", cf.follow);
+	if (cursor_read(acked_path, &pos) == -1) {
+		diag_warn("%s: %s", acked_path, strerror(errno));
+		return EXIT_TEMPFAIL;
+	}
+	ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ino != -1 && inotify_add_watch(ino, cf.follow, IN_MODIFY |
+	    IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE) == -1) {
+		close(ino);
+		ino = -1;	/* polling once a second will do */
+	}
+	for (;;) {
+		struct pollfd pfd[2] = { { STDOUT_FILENO, 0, 0 }, { ino, POLLIN, 0 } };
+		char events[4096];
+
+		if (spool_emit(&spool, &pos, STDOUT_FILENO) == -1) {
+			if (errno == EPIPE) {
+				diag_info("stdout: the next stage is gone");
+				return EXIT_TEMPFAIL;
+			}
+			diag_warn("%s: %s", cf.follow, strerror(errno));
+			return EXIT_TEMPFAIL;
+		}
+		if (cursor_read(acked_path, &acked) == 0 && acked != collected) {
+			spool_gc(&spool, acked);
+			collected = acked;
+		}
+		if (cf.once)
+			break;
+		if (poll(pfd, ino == -1 ? 1 : 2, 1000) > 0) {
+			if (pfd[0].revents & (POLLERR | POLLHUP)) {
+				diag_info("stdout: the next stage is gone");
+				return EXIT_TEMPFAIL;
+			}
+			while (ino != -1 && read(ino, events, sizeof events) > 0)
+				;
+		}
+	}
+	if (ino != -1)
+		close(ino);
+	spool_close(&spool);
+	return EXIT_DONE;
+}
+
+/* ---- main ---- */
+
+static int
+parse_size(const char *text, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno || end == text || text[0] == '-')
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void
+usage(int status)
+{
+	dprintf(status ? STDERR_FILENO : STDOUT_FILENO, "%s", USAGE);
+	exit(status);
+}
+
+/* Under classic inetd stderr is the client's socket: log to syslog. */
+static int
+stderr_is_network(void)
+{
+	struct stat st;
+	int domain;
+	socklen_t len = sizeof domain;
+
+	return fstat(STDERR_FILENO, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    getsockopt(STDERR_FILENO, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+	    (domain == AF_INET || domain == AF_INET6);
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_HEALTH = 256, O_MAXHEAD, O_MAXHEADERS, O_SEGMENT, O_ANYTYPE,
+	    O_SYSLOG, O_ONCE };
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "spool", required_argument, NULL, 's' },
+		{ "follow", required_argument, NULL, 'F' },
+		{ "once", no_argument, NULL, O_ONCE },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "path", required_argument, NULL, 'p' },
+		{ "health-path", required_argument, NULL, O_HEALTH },
+		{ "max-body", required_argument, NULL, 'b' },
+		{ "max-header-bytes", required_argument, NULL, O_MAXHEAD },
+		{ "max-headers", required_argument, NULL, O_MAXHEADERS },
+		{ "max-connections", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "segment-size", required_argument, NULL, O_SEGMENT },
+		{ "any-content-type", no_argument, NULL, O_ANYTYPE },
+		{ "syslog", no_argument, NULL, O_SYSLOG },
+		{ "env-file", required_argument, NULL, 'E' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *env_file = NULL;
+	int ch, verbosity = 0, use_syslog = 0, modes;
+	uint64_t v;
+	char err[512];
+	double secs;
+	char *end;
+
+	diag_ensure_fds();
+	diag_init(argv[0]);
+	signal(SIGPIPE, SIG_IGN);
+	while ((ch = getopt_long(argc, argv, "o:s:F:l:p:b:c:t:E:qvhV", opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'o': cf.output = optarg; break;
+		case 's': cf.spool = optarg; break;
+		case 'F': cf.follow = optarg; break;
+		case O_ONCE: cf.once = 1; break;
+		case 'l': cf.listen = optarg; break;
+		case 'p': cf.path = optarg; break;
+		case O_HEALTH: cf.health = optarg; break;
+		case 'b':
+			if (parse_size(optarg, &cf.lim.max_body) == -1 ||
+			    cf.lim.max_body == 0 || cf.lim.max_body > (1ULL << 31)) {
+				diag_warn("-b %s: expected a size from 1 to 2G", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_MAXHEAD:
+			if (parse_size(optarg, &v) == -1 || v < 256 || v > (1 << 20)) {
+				diag_warn("--max-header-bytes %s: expected 256 to 1M", optarg);
+				return EXIT_USAGE;
+			}
+			cf.lim.max_head = (size_t)v;
+			break;
+		case O_MAXHEADERS:
+			if (parse_size(optarg, &v) == -1 || v < 1 || v > 10000) {
+				diag_warn("--max-headers %s: expected 1 to 10000", optarg);
+				return EXIT_USAGE;
+			}
+			cf.lim.max_headers = (unsigned)v;
+			break;
+		case 'c':
+			if (parse_size(optarg, &v) == -1 || v < 1 || v > 100000) {
+				diag_warn("-c %s: expected 1 to 100000", optarg);
+				return EXIT_USAGE;
+			}
+			cf.max_conns = (unsigned)v;
+			break;
+		case 't':
+			secs = strtod(optarg, &end);
+			if (end == optarg || *end || !(secs > 0 && secs <= 3600)) {
+				diag_warn("-t %s: expected seconds, up to 3600", optarg);
+				return EXIT_USAGE;
+			}
+			cf.timeout_ms = (int64_t)(secs * 1000);
+			break;
+		case O_SEGMENT:
+			if (parse_size(optarg, &cf.segment_max) == -1 ||
+			    cf.segment_max == 0) {
+				diag_warn("--segment-size %s: expected a size", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_ANYTYPE: cf.any_type = 1; break;
+		case O_SYSLOG: use_syslog = 1; break;
+		case 'E': env_file = optarg; break;
+		case 'q': verbosity = -1; break;
+		case 'v': verbosity++; break;
+		case 'h': usage(EXIT_DONE); break;
+		case 'V':
+			dprintf(STDOUT_FILENO, "sentry-recv %s\n", SENTRY_TG_VERSION);
+			return EXIT_DONE;
+		default: usage(EXIT_USAGE);
+		}
+	}
+	diag_set_verbosity(verbosity);
+	if (use_syslog || (!cf.follow && !cf.listen && stderr_is_network()))
+		diag_use_syslog(LOG_DAEMON);
+	if (optind != argc)
+		usage(EXIT_USAGE);
+	modes = !!cf.output + !!cf.spool + !!cf.follow;
+	if (modes != 1 || (cf.follow && cf.listen) || (cf.once && !cf.follow)) {
+		diag_warn("give one of -s SPOOL, -o FILE or -F SPOOL (-l and --once "
+		    "go with one of them)");
+		usage(EXIT_USAGE);
+	}
+	if (cf.path[0] != '/' || (cf.health[0] && cf.health[0] != '/')) {
+		diag_warn("paths must start with /");
+		return EXIT_USAGE;
+	}
+	if (env_file && dotenv_load(env_file, 0, err, sizeof err) == -1) {
+		diag_warn("%s", err);
+		return EXIT_USAGE;
+	}
+	if (cf.follow)
+		return follow();
+	if (cf.spool) {
+		have_spool = 1;
+		/* a missing spool is answered with 503, so Sentry knows */
+		if (spool_open(&spool, cf.spool, cf.segment_max) == -1 && cf.listen)
+			diag_warn("%s: %s", cf.spool, strerror(errno));
+	}
+	if (cf.listen) {
+		int st = bind_listener(cf.listen);
+
+		if (st)
+			return st;
+	} else {
+		systemd_listeners();
+	}
+	if (nlisteners) {
+		struct sigaction sa = { .sa_handler = on_stop };
+
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		ch = serve_listener();
+	} else {
+		ch = serve_stdio();
+	}
+	if (have_spool)
+		spool_close(&spool);
+	return ch;
+}

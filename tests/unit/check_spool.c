@@ -1,0 +1,198 @@
+/* Unit tests: lib/spool (journal segments, positions, follow, removal). */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cursor.h"
+#include "diag.h"
+#include "spool.h"
+
+static char dir[64];
+
+static void
+fresh(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/check-spool-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	diag_set_verbosity(-1);
+}
+
+static void
+cleanup(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Append one record; returns the position after it. */
+static uint64_t
+append(struct spool *sp, const char *line)
+{
+	uint64_t pos;
+
+	ck_assert_int_eq(spool_begin(sp, &pos), 0);
+	ck_assert_int_eq(write(spool_fd(sp), line, strlen(line)), (int)strlen(line));
+	ck_assert_int_eq(spool_commit(sp, 0), 0);
+	return pos + strlen(line);
+}
+
+/* What spool_emit writes from *pos, as a string. */
+static char emitted[4096];
+
+static int64_t
+emit(struct spool *sp, uint64_t *pos)
+{
+	FILE *f = tmpfile();
+	int64_t n = spool_emit(sp, pos, fileno(f));
+
+	rewind(f);
+	emitted[fread(emitted, 1, sizeof emitted - 1, f)] = '\0';
+	fclose(f);
+	return n;
+}
+
+START_TEST(positions_grow_across_segments)
+{
+	struct spool sp;
+	uint64_t pos = 0, *starts;
+	size_t n;
+
+	fresh();
+	ck_assert_int_eq(spool_open(&sp, dir, 10), 0);
+	ck_assert_uint_eq(append(&sp, "{\"a\":1}\n"), 8);
+	ck_assert_uint_eq(append(&sp, "{\"b\":2}\n"), 16);	/* 8 < 10: same segment */
+	ck_assert_uint_eq(append(&sp, "{\"c\":3}\n"), 24);	/* 16 >= 10: new one */
+	ck_assert_int_eq(spool_segments(&sp, &starts, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(starts[0], 0);
+	ck_assert_uint_eq(starts[1], 16);
+	free(starts);
+	ck_assert_int_eq(emit(&sp, &pos), 24);
+	ck_assert_str_eq(emitted, "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n");
+	ck_assert_uint_eq(pos, 24);
+	ck_assert_int_eq(emit(&sp, &pos), 0);
+	pos = 8;
+	ck_assert_int_eq(emit(&sp, &pos), 16);
+	ck_assert_str_eq(emitted, "{\"b\":2}\n{\"c\":3}\n");
+	pos = 11;	/* inside a record: start after it */
+	emit(&sp, &pos);
+	ck_assert_str_eq(emitted, "{\"c\":3}\n");
+	spool_close(&sp);
+	cleanup();
+}
+END_TEST
+
+START_TEST(partial_lines_wait_and_torn_tails_are_cut)
+{
+	struct spool sp;
+	uint64_t pos = 0, at;
+	char path[128];
+	int fd;
+
+	fresh();
+	ck_assert_int_eq(spool_open(&sp, dir, 0), 0);
+	append(&sp, "{\"a\":1}\n");
+	/* a writer killed in the middle of its record */
+	snprintf(path, sizeof path, "%s/journal.00000000000000000000", dir);
+	fd = open(path, O_WRONLY | O_APPEND);
+	ck_assert_int_eq(write(fd, "{\"torn", 6), 6);
+	close(fd);
+	ck_assert_int_eq(emit(&sp, &pos), 8);	/* the torn line is not emitted */
+	ck_assert_uint_eq(pos, 8);
+	ck_assert_int_eq(spool_begin(&sp, &at), 0);
+	ck_assert_uint_eq(at, 8);		/* cut back to the last newline */
+	ck_assert_int_eq(write(spool_fd(&sp), "{\"b\":2}\n", 8), 8);
+	ck_assert_int_eq(spool_commit(&sp, 0), 0);
+	ck_assert_int_eq(emit(&sp, &pos), 8);
+	ck_assert_str_eq(emitted, "{\"b\":2}\n");
+	/* a failed append is taken back */
+	ck_assert_int_eq(spool_begin(&sp, &at), 0);
+	ck_assert_int_eq(write(spool_fd(&sp), "{\"c\":", 5), 5);
+	ck_assert_int_eq(spool_commit(&sp, 28), -1);
+	ck_assert_int_eq(spool_begin(&sp, &at), 0);
+	ck_assert_uint_eq(at, 16);
+	ck_assert_int_eq(spool_commit(&sp, 0), 0);
+	spool_close(&sp);
+	cleanup();
+}
+END_TEST
+
+START_TEST(gc_keeps_the_newest_and_positions_survive)
+{
+	struct spool sp;
+	struct spool_state st;
+	uint64_t *starts, pos = 0;
+	size_t n;
+	char acked[128];
+
+	fresh();
+	snprintf(acked, sizeof acked, "%s/acked", dir);
+	ck_assert_int_eq(spool_open(&sp, dir, 1), 0);	/* one record a segment */
+	append(&sp, "1\n");
+	append(&sp, "2\n");
+	append(&sp, "3\n");
+	ck_assert_int_eq(spool_state(&sp, &st), 0);
+	ck_assert_uint_eq(st.end, 6);
+	ck_assert_uint_eq(st.acked, 0);
+	ck_assert_uint_eq(st.records_behind, 3);
+	ck_assert_int_eq(st.writable, 1);
+	ck_assert_int_eq(cursor_write(acked, 4), 0);
+	ck_assert_int_eq(spool_state(&sp, &st), 0);
+	ck_assert_uint_eq(st.records_behind, 1);
+	ck_assert_int_eq(spool_gc(&sp, 4), 0);
+	ck_assert_int_eq(spool_segments(&sp, &starts, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(starts[0], 4);
+	free(starts);
+	ck_assert_int_eq(spool_gc(&sp, 6), 0);	/* the newest stays */
+	ck_assert_int_eq(spool_segments(&sp, &starts, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	free(starts);
+	emit(&sp, &pos);			/* before the oldest: from there */
+	ck_assert_str_eq(emitted, "3\n");
+	ck_assert_uint_eq(append(&sp, "4\n"), 8);
+	spool_close(&sp);
+	cleanup();
+}
+END_TEST
+
+START_TEST(fresh_journal_starts_at_the_ack)
+{
+	struct spool sp;
+	char acked[128];
+
+	fresh();
+	snprintf(acked, sizeof acked, "%s/acked", dir);
+	ck_assert_int_eq(cursor_write(acked, 1000), 0);
+	ck_assert_int_eq(spool_open(&sp, dir, 0), 0);
+	ck_assert_uint_eq(append(&sp, "x\n"), 1002);
+	spool_close(&sp);
+	cleanup();
+	ck_assert_int_eq(spool_open(&sp, "/nonexistent/spool", 0), -1);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("spool");
+	TCase *tc = tcase_create("spool");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, positions_grow_across_segments);
+	tcase_add_test(tc, partial_lines_wait_and_torn_tails_are_cut);
+	tcase_add_test(tc, gc_keeps_the_newest_and_positions_survive);
+	tcase_add_test(tc, fresh_journal_starts_at_the_ack);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
