@@ -656,7 +656,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *rules_file = NULL, *env_file = NULL;
-	const char **rule_specs = calloc((size_t)argc + 1, sizeof *rule_specs);
+	const char *rule_specs[argc + 1];
 	size_t nrule_specs = 0;
 	char err[600];
 	struct ndjson_reader *reader;
@@ -666,7 +666,7 @@ main(int argc, char *argv[])
 
 	diag_ensure_fds();
 	diag_init("sentry-filter");
-	if (rule_specs == NULL || (S.rules = rules_new()) == NULL)
+	if ((S.rules = rules_new()) == NULL)
 		return EXIT_TEMPFAIL;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -765,7 +765,6 @@ main(int argc, char *argv[])
 			diag_warn("%s", err);
 			return EXIT_USAGE;
 		}
-	free(rule_specs);
 	if (S.rules->n == 0 && rules_add_defaults(S.rules, err,
 	    sizeof err) < 0) {
 		diag_warn("%s", err);
