@@ -385,17 +385,17 @@ health(struct conn *c, int head_only)
 		if ((spool.dirfd == -1 &&
 		    spool_open(&spool, cf.spool, cf.segment_max) == -1) ||
 		    spool_state(&spool, &st) == -1) {
-			st.writable = 0;
+			st.writable = st.estimated = 0;
 			st.end = st.acked = st.records_behind = st.free_bytes = 0;
 		}
 		ok = st.writable;
 		n = snprintf(body, sizeof body, "{\"status\":\"%s\",\"writable\":%s,"
 		    "\"journal_end\":%" PRIu64 ",\"acked\":%" PRIu64
 		    ",\"bytes_behind\":%" PRIu64 ",\"records_behind\":%" PRIu64
-		    ",\"free_bytes\":%" PRIu64 "}\n", ok ? "ok" : "unavailable",
+		    "%s,\"free_bytes\":%" PRIu64 "}\n", ok ? "ok" : "unavailable",
 		    ok ? "true" : "false", st.end, st.acked,
 		    st.end > st.acked ? st.end - st.acked : 0, st.records_behind,
-		    st.free_bytes);
+		    st.estimated ? ",\"estimated\":true" : "", st.free_bytes);
 	} else {
 		ok = access(cf.output, W_OK) == 0 || (errno == ENOENT &&
 		    access(".", W_OK) == 0);
@@ -630,6 +630,10 @@ conn_read(struct conn *c)
 			return 0;
 		}
 		n = read(c->rfd, c->in + c->inlen, c->incap - c->inlen);
+		if (n > 0 && c->state == C_HEAD && c->inlen == 0)
+			/* the deadline runs from a request's first byte, not
+			 * from the end of the previous one */
+			c->deadline = clock_mono_ms() + cf.timeout_ms;
 		if (n > 0) {
 			c->inlen += (size_t)n;
 			progress(c);

@@ -290,14 +290,21 @@ segment_size(struct spool *sp, uint64_t start, uint64_t *size)
 	return 0;
 }
 
-/* Newlines in journal [from, to). */
+/*
+ * Newlines in journal [from, to).  Reading stops after COUNT_MAX bytes
+ * (the health check is open to anyone): the rest is estimated from the
+ * average record size so far, and *estimated set.
+ */
+#define COUNT_MAX (32ULL << 20)
 static int
 count_records(struct spool *sp, const uint64_t *starts, size_t n,
-    uint64_t from, uint64_t to, uint64_t *count)
+    uint64_t from, uint64_t to, uint64_t *count, int *estimated)
 {
 	char buf[BLOCK];
+	uint64_t scanned = 0;
 
 	*count = 0;
+	*estimated = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t s = starts[i], e = i + 1 < n ? starts[i + 1] : to;
 		uint64_t off = from > s ? from - s : 0;
@@ -315,8 +322,17 @@ count_records(struct spool *sp, const uint64_t *starts, size_t n,
 			for (char *p = buf; (p = memchr(p, '\n', (size_t)(buf + r - p))); p++)
 				(*count)++;
 			off += (uint64_t)r;
+			if ((scanned += (uint64_t)r) >= COUNT_MAX)
+				break;
 		}
 		close(fd);
+		if (scanned >= COUNT_MAX) {
+			*estimated = 1;
+			if (*count)
+				*count = (uint64_t)((double)*count *
+				    (double)(to - from) / (double)scanned);
+			break;
+		}
 	}
 	return 0;
 }
@@ -347,7 +363,7 @@ spool_state(struct spool *sp, struct spool_state *st)
 		st->end = st->acked;
 	if (st->end > st->acked)
 		count_records(sp, starts, n, st->acked, st->end,
-		    &st->records_behind);
+		    &st->records_behind, &st->estimated);
 	free(starts);
 	if (fstatvfs(sp->dirfd, &vfs) == 0)
 		st->free_bytes = (uint64_t)vfs.f_bavail * vfs.f_frsize;

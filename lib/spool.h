@@ -56,6 +56,7 @@ struct spool_state {
 	uint64_t end;		/* journal position after the last byte */
 	uint64_t acked;		/* from SPOOL/acked */
 	uint64_t records_behind;	/* complete records after acked */
+	int estimated;		/* records_behind estimated (a long backlog) */
 	uint64_t free_bytes;	/* available to us on the file system */
 	int writable;
 };
