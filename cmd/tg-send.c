@@ -1079,6 +1079,7 @@ main(int argc, char *argv[])
 	if (mode == O_TEST && optind < argc)
 		test_text = argv[optind++];
 	if (optind < argc) {
+		diag_warn("unexpected operand \"%s\"", argv[optind]);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
