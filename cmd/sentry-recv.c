@@ -112,6 +112,8 @@ on_stop(int sig)
 
 /* ---- records ---- */
 
+static void rfc3339(int64_t ms, char *buf, size_t size);
+
 static void
 make_id(char *id)
 {
@@ -259,7 +261,7 @@ write_records(struct conn **conns, size_t n)
 	uint64_t pos = 0;
 	int fd = -1, failed = 0;
 
-	clock_format(clock_now_ms(), received, sizeof received);
+	rfc3339(clock_now_ms(), received, sizeof received);
 	if (have_spool) {
 		if (spool.dirfd == -1 &&
 		    spool_open(&spool, cf.spool, cf.segment_max) == -1)
@@ -322,17 +324,61 @@ write_records(struct conn **conns, size_t n)
 
 /* ---- responses ---- */
 
+/*
+ * Broken-down UTC time without gmtime_r(3): glibc's reads the time zone
+ * files on first use, which is most of a per-connection process's I/O.
+ */
+struct utc {
+	int year, month, day, hour, min, sec, ms, wday;
+};
+
+static void
+utc_of(int64_t ms, struct utc *u)
+{
+	int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+	int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+	int64_t rest = secs - days * 86400, era, z = days + 719468;
+	unsigned doe, yoe, doy, mp;
+
+	u->ms = (int)(ms - secs * 1000);
+	u->hour = (int)(rest / 3600);
+	u->min = (int)(rest / 60 % 60);
+	u->sec = (int)(rest % 60);
+	u->wday = (int)(((days % 7) + 11) % 7);	/* 1970-01-01: Thursday */
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	u->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	u->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+	u->year = (int)(yoe + era * 400 + (u->month <= 2));
+}
+
+static void
+rfc3339(int64_t ms, char *buf, size_t size)
+{
+	struct utc u;
+
+	utc_of(ms, &u);
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", u.year,
+	    u.month, u.day, u.hour, u.min, u.sec, u.ms);
+}
+
 static void
 respond(struct conn *c, int status, const char *extra, const char *type,
     const char *body, size_t blen, int head_only)
 {
+	static const char days[] = "SunMonTueWedThuFriSat";
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	char date[64];
-	time_t t = (time_t)(clock_now_ms() / 1000);
-	struct tm tm;
+	struct utc u;
 	int n;
 
-	gmtime_r(&t, &tm);
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	utc_of(clock_now_ms(), &u);
+	snprintf(date, sizeof date, "%.3s, %02d %.3s %04d %02d:%02d:%02d GMT",
+	    days + 3 * u.wday, u.day, months + 3 * (u.month - 1), u.year,
+	    u.hour, u.min, u.sec);
 	if (!c->req.keep_alive || c->body_unread || c->one_shot || stopping)
 		c->close_after = 1;
 	n = snprintf(c->out + c->outlen, sizeof c->out - c->outlen,
@@ -821,13 +867,17 @@ serve_stdio(void)
 	    cf.lim.max_head + SLACK, hdrs);
 	peer_of_stdin(c.peer, sizeof c.peer);
 	c.one_shot = 1;
+	conn_read(&c);		/* the request is usually there already */
 	while (c.state != C_DONE) {
 		struct pollfd pfd[2];
 		int64_t wait;
 		int np = 0;
 
-		if (c.state == C_READY)
+		if (c.state == C_READY) {
 			commit(&ready, 1);
+			conn_write(&c);	/* the socket has room: no poll first */
+			continue;
+		}
 		pfd[np].fd = c.rfd;
 		pfd[np++].events = conn_events(&c, c.rfd);
 		if (c.wfd != c.rfd)

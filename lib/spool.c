@@ -150,6 +150,8 @@ cut_torn_tail(struct spool *sp, uint64_t *size)
 
 	if (end == 0)
 		return 0;
+	if (pread(sp->segfd, buf, 1, (off_t)end - 1) == 1 && buf[0] == '\n')
+		return 0;	/* the usual case: whole records only */
 	for (;;) {
 		uint64_t from = end > BLOCK ? end - BLOCK : 0;
 		ssize_t n = pread(sp->segfd, buf, (size_t)(end - from), (off_t)from);
@@ -262,14 +264,24 @@ spool_commit(struct spool *sp, int failed)
 {
 	int saved = 0;
 
-	if (failed || fdatasync(sp->segfd) == -1) {
-		saved = failed ? failed : errno;
+	if (failed) {
+		saved = failed;
 		if (ftruncate(sp->segfd, (off_t)sp->size_at_begin) == 0)
 			fdatasync(sp->segfd);
+		flock(sp->lockfd, LOCK_UN);
+	} else {
+		/*
+		 * The lock orders the appends; the sync needs no lock.  Taking
+		 * it outside lets concurrent writers' syncs overlap (the file
+		 * system commits them together) instead of queueing one
+		 * fdatasync after another behind the lock.
+		 */
+		flock(sp->lockfd, LOCK_UN);
+		if (fdatasync(sp->segfd) == -1)
+			saved = errno;
 	}
 	close(sp->segfd);
 	sp->segfd = -1;
-	flock(sp->lockfd, LOCK_UN);
 	if (saved) {
 		errno = saved;
 		return -1;

@@ -43,9 +43,11 @@ int spool_begin(struct spool *sp, uint64_t *pos);
 int spool_fd(const struct spool *sp);
 
 /*
- * End the append: fdatasync and unlock.  With failed != 0 (a write went
- * wrong) or when the sync fails, the segment is cut back to where it was
- * and -1 is returned with errno set: nothing of it may be acknowledged.
+ * End the append: unlock, then fdatasync.  With failed != 0 (an errno: a
+ * write went wrong) the segment is cut back to where it was and -1 is
+ * returned.  When the sync fails, -1 with errno set: the record must not
+ * be acknowledged, though it may still be in the journal (and be handled
+ * twice when the client retries: at least once, never lost).
  */
 int spool_commit(struct spool *sp, int failed);
 
