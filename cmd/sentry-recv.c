@@ -35,6 +35,7 @@
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -60,6 +61,7 @@
 #define LINGER_MS 2000
 #define LINGER_BYTES (1 << 20)
 #define MAX_LISTEN 16
+#define FD_RESERVE 16		/* stdio, syslog, spool and segment files */
 
 struct config {
 	const char *path, *health, *output, *spool, *follow, *listen;
@@ -1040,7 +1042,30 @@ serve_listener(void)
 	struct conn **ready = calloc(cf.max_conns, sizeof *ready);
 	struct pollfd *pfd = calloc(cf.max_conns + MAX_LISTEN, sizeof *pfd);
 	size_t nconns = 0;
+	int64_t accept_pause = 0;
 
+	struct rlimit rl;
+
+	/* Connections may not take the descriptors the spool needs. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (rl.rlim_cur != RLIM_INFINITY &&
+		    rl.rlim_cur < (rlim_t)cf.max_conns + FD_RESERVE) {
+			if (rl.rlim_cur <= FD_RESERVE + (rlim_t)nlisteners) {
+				diag_warn("too few file descriptors: %lu",
+				    (unsigned long)rl.rlim_cur);
+				return EXIT_TEMPFAIL;
+			}
+			cf.max_conns = (unsigned)(rl.rlim_cur - FD_RESERVE -
+			    (rlim_t)nlisteners);
+			diag_warn("at most %u connections (file descriptor "
+			    "limit %lu)", cf.max_conns, (unsigned long)rl.rlim_cur);
+		}
+	}
 	if (conns == NULL || ready == NULL || pfd == NULL) {
 		diag_warn("out of memory");
 		return EXIT_TEMPFAIL;
@@ -1051,8 +1076,11 @@ serve_listener(void)
 
 		for (int i = 0; i < nlisteners; i++) {
 			pfd[np].fd = listeners[i];
-			pfd[np++].events = nconns < cf.max_conns ? POLLIN : 0;
+			pfd[np++].events = nconns < cf.max_conns &&
+			    now >= accept_pause ? POLLIN : 0;
 		}
+		if (now < accept_pause && accept_pause - now < wait)
+			wait = accept_pause - now;
 		for (size_t i = 0; i < nconns; i++) {
 			struct conn *c = conns[i];
 
@@ -1107,9 +1135,18 @@ serve_listener(void)
 				    &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 				if (fd == -1) {
-					if (errno != EAGAIN && errno != EINTR &&
-					    errno != ECONNABORTED)
+					if (errno == EMFILE || errno == ENFILE ||
+					    errno == ENOBUFS || errno == ENOMEM) {
+						/* out of descriptors: let the
+						 * queue wait instead of spinning */
+						if (accept_pause <= now)
+							diag_warn("accept: %s: pausing",
+							    strerror(errno));
+						accept_pause = now + 100;
+					} else if (errno != EAGAIN && errno != EINTR &&
+					    errno != ECONNABORTED) {
 						diag_warn("accept: %s", strerror(errno));
+					}
 					break;
 				}
 				if ((conns[nconns] = conn_new(fd, (struct sockaddr *)&ss)) == NULL) {
