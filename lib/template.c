@@ -164,7 +164,8 @@ template_render(struct template *t, jv input, size_t *len, char *err,
 		jv_free(out);
 		return html;
 	}
-	if (jv_invalid_has_msg(jv_copy(out))) {
+	/* jv_invalid_has_msg() asserts on a valid value: ask the kind first. */
+	if (!jv_is_valid(out) && jv_invalid_has_msg(jv_copy(out))) {
 		jv msg = jv_invalid_get_msg(out);
 
 		if (jv_get_kind(msg) == JV_KIND_STRING)

@@ -307,6 +307,7 @@ tghtml_finish(struct tghtml *h, size_t *len)
 		return NULL;
 	}
 	out = h->buf;
+	out[h->len] = '\0';
 	if (len)
 		*len = h->len;
 	h->buf = NULL;
