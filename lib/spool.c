@@ -113,7 +113,8 @@ spool_segments(struct spool *sp, uint64_t **starts, size_t *n)
 		(*starts)[(*n)++] = start;
 	}
 	closedir(d);
-	qsort(*starts, *n, sizeof **starts, cmp_u64);
+	if (*n > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(*starts, *n, sizeof **starts, cmp_u64);
 	return 0;
 }
 
