@@ -276,7 +276,7 @@ main(int argc, char *argv[])
 	if (template_path &&
 	    (tmpl = template_load(template_path, err, sizeof err)) == NULL)
 		config_error("%s", err);
-	if (rejects_path && (rejects = fopen(rejects_path, "a")) == NULL)
+	if (rejects_path && (rejects = ndjson_open_rejects(rejects_path)) == NULL)
 		config_error("%s: %s", rejects_path, strerror(errno));
 
 	in = ndjson_open(STDIN_FILENO, NDJSON_DEFAULT_MAX_LINE);

@@ -2,6 +2,7 @@
 #include "ndjson.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -62,6 +63,23 @@ void
 ndjson_reject_to(struct ndjson_reader *r, FILE *rejects)
 {
 	r->rejects = rejects;
+}
+
+FILE *
+ndjson_open_rejects(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	FILE *f;
+
+	if (fd == -1)
+		return NULL;
+	if ((f = fdopen(fd, "a")) == NULL) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+	}
+	return f;
 }
 
 unsigned long

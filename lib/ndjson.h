@@ -28,6 +28,10 @@ void ndjson_flush_before_read(struct ndjson_reader *r, FILE *out);
 /* Where rejected lines are copied whole (may be NULL). */
 void ndjson_reject_to(struct ndjson_reader *r, FILE *rejects);
 
+/* Open the reject file: appended to, created private (0600) since the
+ * records it keeps hold webhook bodies.  NULL with errno set. */
+FILE *ndjson_open_rejects(const char *path);
+
 /*
  * The next record: 1 and *rec set (the caller's to free), 0 at end of
  * input, -1 on a read error (errno set).  Bad lines are counted and
