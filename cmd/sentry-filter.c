@@ -94,6 +94,18 @@ usage(FILE *f, int status)
 	exit(status);
 }
 
+/* s with control bytes as '?', cut to fit out (which may be s). */
+static const char *
+one_line(const char *s, char *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < n; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	out[i] = '\0';
+	return out;
+}
+
 static void
 explain(const char *id, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -101,7 +113,7 @@ explain(const char *id, const char *fmt, ...)
 static void
 explain(const char *id, const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[1024], ex[100];
 	va_list ap;
 
 	if (!S.explain)
@@ -109,7 +121,9 @@ explain(const char *id, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: explain %s: %s\n", diag_progname(), id, msg);
+	/* ids, titles and jq messages come from outside: one line each */
+	fprintf(stderr, "%s: explain %s: %s\n", diag_progname(),
+	    one_line(id, ex, sizeof ex), one_line(msg, msg, sizeof msg));
 }
 
 static void
@@ -507,9 +521,14 @@ handle(struct ndjson_reader *r, jv rec)
 	received = jvx_str(&rec, "received");
 	if (received == NULL || clock_parse(received, &now) < 0) {
 		now = clock_now_ms();
-		diag_info("%s: no received time, using the clock", id ? id : "-");
+		char ex[100];
+
+		diag_info("%s: no received time, using the clock",
+		    one_line(id ? id : "-", ex, sizeof ex));
 	}
-	digest_tick(now);
+	/* a clock jump upstream must not push the digest far ahead */
+	if (S.clock_records || now <= clock_now_ms() + 300000)
+		digest_tick(now);
 	d = id ? seen_get(S.seen, id) : jv_invalid();
 	if (jv_is_valid(d)) {
 		explain(id, "seen before: same decision, not counted again");

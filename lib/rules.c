@@ -968,14 +968,29 @@ match_cond(const struct rule_cond *c, const struct rule_facts *f,
 		    c->key, why, n);
 	}
 	case COND_TAG: {
+		/* by key, not by path: tag names have dots ("os.name") */
 		jv tags = jvx_get(a, "tags");
 		jv v = jvx_get(&tags, c->key);
-		char what[80];
+		char what[80], num[64];
+		const char *text = NULL;
 		int ok;
 
+		if (jv_get_kind(v) == JV_KIND_STRING)
+			text = jv_string_value(v);
+		else if (jv_get_kind(v) == JV_KIND_NUMBER) {
+			double x = jv_number_value(v);
+
+			if (x > -1e15 && x < 1e15 && x == (double)(long long)x)
+				snprintf(num, sizeof num, "%lld", (long long)x);
+			else
+				snprintf(num, sizeof num, "%.17g", x);
+			text = num;
+		} else if (jv_get_kind(v) == JV_KIND_TRUE ||
+		    jv_get_kind(v) == JV_KIND_FALSE) {
+			text = jv_get_kind(v) == JV_KIND_TRUE ? "true" : "false";
+		}
 		snprintf(what, sizeof what, "tag %s", c->key);
-		ok = match_string(c, jv_get_kind(v) == JV_KIND_STRING ?
-		    jv_string_value(v) : NULL, what, why, n);
+		ok = match_string(c, text, what, why, n);
 		jv_free(v);
 		jv_free(tags);
 		return ok;
@@ -995,8 +1010,13 @@ match_cond(const struct rule_cond *c, const struct rule_facts *f,
 			return 1;
 		if (t < 0) {
 			const char *id = jvx_str(f->rec, "id");
+			char ex[100];
 
-			diag_warn("%s: jq: %s", id ? id : "-", msg);
+			for (char *p = msg; *p; p++)
+				if ((unsigned char)*p < 0x20 || *p == 0x7f)
+					*p = '?';
+			diag_warn("%s: jq: %s", diag_excerpt(id ? id : "-",
+			    strlen(id ? id : "-"), 80, ex, sizeof ex), msg);
 			snprintf(why, n, "jq error: %s", msg);
 		} else {
 			snprintf(why, n, "jq %s is false", jqexpr_text(c->jq));
