@@ -123,6 +123,23 @@ sleep_ms(int64_t ms)
 	in_flight = was;
 }
 
+/* 1 when the host of a URL (after "http://") is this machine. */
+static int
+local_url(const char *host)
+{
+	static const char *const local[] = { "127.0.0.1", "localhost", "[::1]",
+	    NULL };
+
+	for (int i = 0; local[i]; i++) {
+		size_t n = strlen(local[i]);
+
+		if (strncmp(host, local[i], n) == 0 &&
+		    (host[n] == '\0' || host[n] == ':' || host[n] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
 /* Seconds (fraction allowed) to ms; -1 when not a duration. */
 static int64_t
 parse_seconds(const char *s)
@@ -549,7 +566,7 @@ deliver(const jv *rec, const jv *tg, const char *method, struct delivery *d,
 			units = tgapi_utf16_len(parts[k], strlen(parts[k]));
 			units = units > TGAPI_MAX_TEXT ? TGAPI_MAX_TEXT : units / 2;
 			if (units < MIN_SPLIT ||
-			    tgapi_split(parts[k], html && !d->plain, units, &sub,
+			    tgapi_split(parts[k], html, units, &sub,
 			    &n) < 0 || n == 0)
 				break;
 			diag_warn("%s: message too long for Telegram: sending "
@@ -1106,6 +1123,10 @@ main(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	cfg.dry_run = token == NULL;
+	if (token && topt.api_url && strncmp(topt.api_url, "http://", 7) == 0 &&
+	    !local_url(topt.api_url + 7))
+		diag_warn("the API URL is http:// to another host: the bot token "
+		    "travels unencrypted");
 	if (token) {
 		diag_secret(token);
 		if ((api = tgapi_new(&topt, token, err, sizeof err)) == NULL) {
