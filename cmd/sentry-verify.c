@@ -550,7 +550,7 @@ main(int argc, char *argv[])
 	if ((cache = replay_open(cache_path, cache_size, err,
 	    sizeof err)) == NULL)
 		config_error("replay cache: %s", err);
-	if (rejects_path && (rejects = fopen(rejects_path, "a")) == NULL)
+	if (rejects_path && (rejects = ndjson_open_rejects(rejects_path)) == NULL)
 		config_error("%s: %s", rejects_path, strerror(errno));
 	if ((in = ndjson_open(STDIN_FILENO, NDJSON_DEFAULT_MAX_LINE)) == NULL)
 		config_error("stdin: %s", strerror(errno));
