@@ -8,6 +8,7 @@
 . "$(dirname "$0")/hostile.inc"
 SENTRY_TG_NOW=2026-11-29T08:30:00Z; export SENTRY_TG_NOW
 unset SENTRY_ALERT_CHAT_ID
+umask 022	# files that must be private are made so by the tool
 python3 "$TOP/tests/integration/hostile-records.py" fmt >"$T/in"
 
 sentry-fmt --rejects "$T/rejects" <"$T/in" >"$T/out" 2>"$T/err"; rc=$?
@@ -21,6 +22,8 @@ check "fmt: refused records go whole to the reject file" same "$T/rejected" \
 'b-alert-array
 b-alert-string
 b-digest-odd'
+check "fmt: the reject file is created 0600 (it holds whole records)" \
+    is_status 600 "$(stat -c %a "$T/rejects")"
 ids "$T/out" >"$T/ids"
 check "fmt: every good record and every formattable bad one emitted in order" same "$T/ids" \
 "g1 g2 g3 b-seq-string g4 b-received-bad g5 b-received-num g6 b-kinds g7 b-dup g8 b-utf8 g9 b-deep g10 b-huge-title g11 b-nul g12 b-drop-odd g13 g14 b-route-odd g15 b-huge-numbers g16 b-telegram-string g50"
