@@ -581,7 +581,8 @@ main(int argc, char *argv[])
 	wipe_secrets(&tokens);
 	if (rejects && fclose(rejects) != 0 && status == EXIT_DONE)
 		status = EXIT_TEMPFAIL;
-	if (fflush(stdout) != 0 || fclose(stdout) != 0) {
+	/* A failed flush before a read leaves only the error flag set. */
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
 		diag_warn("stdout: %s", strerror(errno));
 		status = EXIT_TEMPFAIL;
 	}

@@ -645,7 +645,10 @@ put_issue(jv *a, const jv *is, const struct alert_input *in)
 	put_text(a, "message", first(is, "metadata.value", NULL),
 	    ALERT_MESSAGE_MAX);
 	put_text(a, "culprit", first(is, "culprit", NULL), ALERT_TEXT_MAX);
-	put_exception(a, str(is, "metadata.type"), str(is, "metadata.value"));
+	/* Only error issues have an exception (performance ones do not). */
+	if (str(is, "metadata.type"))
+		put_exception(a, str(is, "metadata.type"),
+		    str(is, "metadata.value"));
 	put_level(a, str(is, "level"));
 	put_text(a, "project", first(is, "project.slug", "project.name", NULL),
 	    256);
