@@ -286,7 +286,7 @@ main(int argc, char *argv[])
 	ndjson_reject_to(in, rejects);
 	status = EXIT_DONE;
 	while ((r = ndjson_next(in, &rec)) == 1) {
-		if (handle(rec) < 0) {
+		if (handle(rec) < 0 || ferror(stdout)) {
 			diag_warn("stdout: %s", strerror(errno));
 			status = EXIT_TEMPFAIL;
 			break;
@@ -302,8 +302,9 @@ main(int argc, char *argv[])
 	template_free(tmpl);
 	if (rejects && fclose(rejects) != 0 && status == EXIT_DONE)
 		status = EXIT_TEMPFAIL;
-	if (fflush(stdout) != 0 || fclose(stdout) != 0) {
-		diag_warn("stdout: %s", strerror(errno));
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		if (status != EXIT_TEMPFAIL)
+			diag_warn("stdout: %s", strerror(errno));
 		status = EXIT_TEMPFAIL;
 	}
 	return status;

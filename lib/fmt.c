@@ -219,11 +219,27 @@ text(struct msg *m, const char *s, size_t max_units)
 	tghtml_text(&m->h, s, strlen(s), max_units);
 }
 
+/* Start a new block (after one blank line) unless one was just started. */
 static void
 block(struct msg *m)
 {
-	if (m->h.len > 0)
-		tghtml_puts(&m->h, "\n\n");
+	size_t nl = 0;
+
+	if (m->h.len == 0)
+		return;
+	while (nl < 2 && nl < m->h.len && m->h.buf[m->h.len - 1 - nl] == '\n')
+		nl++;
+	while (nl++ < 2)
+		tghtml_puts(&m->h, "\n");
+}
+
+/* Drop the newlines at the very end (a block that stayed empty). */
+static void
+trim_end(struct msg *m)
+{
+	while (m->h.depth == 0 && m->h.len > 0 &&
+	    m->h.buf[m->h.len - 1] == '\n')
+		tghtml_rewind(&m->h, m->h.len - 1, m->h.units - 1);
 }
 
 /* Start a new line unless one was just started. */
@@ -392,16 +408,17 @@ header(struct msg *m)
 		break;
 	case L_GENERIC: {
 		const char *kind = jvx_str(m->alert, "kind");
+		int named = kind && *kind && !is(kind, "unknown");
 
 		tghtml_puts(&m->h, "\xf0\x9f\x93\xa3 ");	/* 📣 */
 		tghtml_open(&m->h, "b", NULL);
 		tghtml_puts(&m->h, "SENTRY");
-		if (kind && *kind && !is(kind, "unknown")) {
+		if (named) {
 			tghtml_puts(&m->h, ": ");
 			shout(m, kind);
 		}
 		if (action && *action) {
-			tghtml_puts(&m->h, " ");
+			tghtml_puts(&m->h, named ? " " : ": ");
 			shout(m, action);
 		}
 		tghtml_close(&m->h);
@@ -428,6 +445,50 @@ body(struct msg *m, const char *s, int quoted)
 	text(m, s, m->msg_budget < MESSAGE_UNITS ? m->msg_budget : MESSAGE_UNITS);
 	if (quoted)
 		tghtml_close(&m->h);
+}
+
+/*
+ * "KeyError: 'user_id'" -> "KeyError" in buf when the part before ": "
+ * looks like an exception type (one word, dots allowed); 0 otherwise.
+ */
+static int
+split_title(const char *title, char *buf, size_t size)
+{
+	const char *colon = strstr(title, ": ");
+	size_t n;
+
+	if (colon == NULL || colon == title || colon[2] == '\0')
+		return 0;
+	n = (size_t)(colon - title);
+	if (n >= size || n > 80)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((title[i] >= 'a' && title[i] <= 'z') ||
+		    (title[i] >= 'A' && title[i] <= 'Z') ||
+		    (title[i] >= '0' && title[i] <= '9') || title[i] == '_' ||
+		    title[i] == '.' || title[i] == '$'))
+			return 0;
+	memcpy(buf, title, n);
+	buf[n] = '\0';
+	return 1;
+}
+
+/* Sentry's resolution types, as people say them. */
+static const char *
+resolution(const char *r)
+{
+	static const struct { const char *sentry, *human; } names[] = {
+		{ "inNextRelease", "in the next release" },
+		{ "inUpcomingRelease", "in the upcoming release" },
+		{ "inRelease", "in a release" },
+		{ "inCommit", "in a commit" },
+		{ "resolved", "now" },
+	};
+
+	for (size_t i = 0; r && i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(r, names[i].sentry) == 0)
+			return names[i].human;
+	return r;
 }
 
 static void
@@ -507,21 +568,27 @@ headline(struct msg *m)
 	if (type) {
 		head = type;
 		rest = value && *value ? value : message;
+	} else if (title && split_title(title, numbuf, sizeof numbuf) &&
+	    (message == NULL || strcmp(message, title) == 0 ||
+	    strcmp(message, title + strlen(numbuf) + 2) == 0)) {
+		head = numbuf;		/* "KeyError: 'id'" as type and value */
+		rest = title + strlen(numbuf) + 2;
 	} else {
-		head = title ? title : message ? message : "Event";
+		head = title ? title : message;
 		rest = title ? message : NULL;
 	}
-	if (rest && (strcmp(rest, head) == 0 ||
-	    (title && strcmp(rest, title) == 0 && type == NULL)))
+	if (rest && head && strcmp(rest, head) == 0)
 		rest = NULL;
-	if (m->layout != L_SEER && m->layout != L_GENERIC)
-		tghtml_puts(&m->h, level_emoji(level));
-	bold(m, head, TITLE_UNITS);
+	if (head) {
+		if (m->layout != L_SEER && m->layout != L_GENERIC)
+			tghtml_puts(&m->h, level_emoji(level));
+		bold(m, head, TITLE_UNITS);
+	}
 	body(m, rest, 0);
 	if (m->layout == L_ASSIGNED)
 		labelled(m, "Assigned to", FIELD(m, "assignee"));
 	if (m->layout == L_RESOLVED)
-		labelled(m, "Resolution", FIELD(m, "resolution"));
+		labelled(m, "Resolution", resolution(FIELD(m, "resolution")));
 	if (m->layout == L_ASSIGNED || m->layout == L_RESOLVED ||
 	    m->layout == L_IGNORED || m->layout == L_REGRESSION)
 		labelled(m, "By", FIELD(m, "actor"));
@@ -772,6 +839,7 @@ render_alert(struct msg *m, size_t stack_budget, size_t msg_budget,
 	stack(m);
 	link(m);
 	details(m);
+	trim_end(m);
 	return tghtml_finish(&m->h, len);
 }
 

@@ -205,7 +205,7 @@ START_TEST(kinds_have_their_headers)
 		    "\"title\":\"x\"}}", "\xf0\x9f\x94\x81 <b>REGRESSION</b>" },
 		{ "{\"alert\":{\"kind\":\"issue\",\"action\":\"resolved\","
 		    "\"title\":\"x\",\"resolution\":\"inNextRelease\"}}",
-		    "Resolution: inNextRelease" },
+		    "Resolution: in the next release" },
 		{ "{\"alert\":{\"kind\":\"issue\",\"action\":\"assigned\","
 		    "\"title\":\"x\",\"assignee\":\"ann\"}}", "Assigned to: ann" },
 		{ "{\"alert\":{\"kind\":\"metric_alert\",\"action\":\"critical\","

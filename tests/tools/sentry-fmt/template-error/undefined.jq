@@ -1,0 +1,1 @@
+"x" + (.alert.title | nosuch_helper)
