@@ -86,9 +86,10 @@ usage(FILE *f)
 	    "               [-r retries] [-s state-file] [-T token-file] "
 	    "[-t timeout]\n"
 	    "               [-u api-url] [-w max-wait] [-x proxy] "
-	    "[--connect-timeout seconds]\n"
-	    "               [--pace-all n/s] [--pace-chat n/s] "
-	    "[--pace-group n/s] [--retry-delay seconds]\n"
+	    "[--ca-file file]\n"
+	    "               [--connect-timeout seconds] [--pace-all n/s] "
+	    "[--pace-chat n/s]\n"
+	    "               [--pace-group n/s] [--retry-delay seconds]\n"
 	    "       tg-send [options] --get-me | --get-updates | "
 	    "--test-message [text]\n");
 }
@@ -983,7 +984,7 @@ out:
 int
 main(int argc, char *argv[])
 {
-	enum { O_CONNECT = 256, O_RETRY_DELAY, O_PACE_CHAT, O_PACE_GROUP,
+	enum { O_CONNECT = 256, O_CA_FILE, O_RETRY_DELAY, O_PACE_CHAT, O_PACE_GROUP,
 	    O_PACE_ALL, O_GET_ME, O_GET_UPDATES, O_TEST };
 	static const struct option longopts[] = {
 		{ "ack", required_argument, NULL, 'a' },
@@ -1002,6 +1003,7 @@ main(int argc, char *argv[])
 		{ "max-wait", required_argument, NULL, 'w' },
 		{ "proxy", required_argument, NULL, 'x' },
 		{ "connect-timeout", required_argument, NULL, O_CONNECT },
+		{ "ca-file", required_argument, NULL, O_CA_FILE },
 		{ "retry-delay", required_argument, NULL, O_RETRY_DELAY },
 		{ "pace-chat", required_argument, NULL, O_PACE_CHAT },
 		{ "pace-group", required_argument, NULL, O_PACE_GROUP },
@@ -1070,6 +1072,13 @@ main(int argc, char *argv[])
 		case 'V': printf("tg-send %s\n", SENTRY_TG_VERSION); return EXIT_DONE;
 		case 'v': verbosity++; break;
 		case 'x': topt.proxy = optarg; break;
+		case O_CA_FILE:
+			if (access(optarg, R_OK) != 0) {
+				diag_warn("--ca-file: %s: %s", optarg, strerror(errno));
+				return EXIT_USAGE;
+			}
+			topt.ca_file = optarg;
+			break;
 		case O_PACE_CHAT:
 			if (pace_option(optarg, &limits.chat, "pace-chat") < 0)
 				return EXIT_USAGE;

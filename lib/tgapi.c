@@ -278,6 +278,11 @@ tgapi_new(const struct tgapi_options *o, const char *token, char *err,
 		tgapi_free(t);
 		return NULL;
 	}
+	if (o->ca_file && curl_easy_setopt(t->curl, CURLOPT_CAINFO, o->ca_file) != CURLE_OK) {
+		snprintf(err, errsize, "libcurl refuses the CA file");
+		tgapi_free(t);
+		return NULL;
+	}
 	return t;
 fail:
 	snprintf(err, errsize, "out of memory");

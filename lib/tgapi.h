@@ -68,6 +68,7 @@ const char *tgapi_outcome_name(enum tgapi_outcome o);
 struct tgapi_options {
 	const char *api_url;	/* NULL: TGAPI_DEFAULT_URL */
 	const char *proxy;	/* NULL: libcurl's environment variables */
+	const char *ca_file;	/* NULL: the system's CA certificates */
 	long connect_timeout_ms;
 	long timeout_ms;	/* the whole exchange */
 	size_t max_response;	/* bytes; 0: 4 MiB */

@@ -4,6 +4,7 @@
 Usage:
     python3 tests/faketg.py --port-file FILE --log FILE [--token TOKEN]
                             [--faults FILE] [--updates FILE]
+                            [--tls-cert PEM --tls-key PEM]
 
 Listens on 127.0.0.1, port 0 (the kernel picks one), HTTP/1.1 with
 keep-alive.  Once it listens it writes the port number and a newline to
@@ -22,6 +23,12 @@ multipart/form-data, as the real Bot API accepts them.
   --faults FILE   injected faults (see below).
   --updates FILE  a JSON array of Update objects for getUpdates (default:
                   a private chat, a group, a supergroup and a channel).
+  --tls-cert PEM, --tls-key PEM
+                  serve HTTPS with this certificate and key.
+
+A request whose target is an absolute URL ("POST http://host/bot.../m", as
+clients send to an HTTP proxy) is served the same and logged with
+"proxied": true, so a test can point a client's proxy setting here.
 
 Methods:
   sendMessage  checks like Telegram: chat_id and text present, with
@@ -41,7 +48,8 @@ Methods:
 Log lines (never the token itself):
   {"t":<unix time, float, when the request was read>,"call":N,"conn":C,
    "method":"sendMessage","token_ok":true,"params":{...},"status":200,
-   "fault":"<kind>"|null,"delivered":true|false,"message_id":N|null}
+   "fault":"<kind>"|null,"delivered":true|false,"message_id":N|null,
+   "proxied":false}
   call counts API calls from 1; conn numbers TCP connections from 1 (equal
   conn on two lines = the client reused the connection); delivered is true
   when the message counts as accepted by Telegram (a 200 sendMessage, or a
@@ -347,11 +355,18 @@ def bot_id(token):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: without TCP_NODELAY, Nagle
+    # holds the body until the client's delayed ACK (40 ms a message).
+    disable_nagle_algorithm = True
     server_version = "nginx/1.18.0"
     sys_version = ""
     state = None
 
     def setup(self):
+        if hasattr(self.request, "do_handshake"):
+            self.request.settimeout(10)
+            self.request.do_handshake()
+            self.request.settimeout(None)
         super().setup()
         self.conn_id = self.state.new_conn()
 
@@ -425,7 +440,8 @@ class Handler(BaseHTTPRequestHandler):
         entry = {"t": round(t, 6), "call": call, "conn": self.conn_id,
                  "method": m.group(2) if m else None, "token_ok": False,
                  "params": params, "status": 0, "fault": None,
-                 "delivered": False, "message_id": None}
+                 "delivered": False, "message_id": None,
+                 "proxied": "://" in self.path.split("?", 1)[0]}
         try:
             self.dispatch(m, params, bad_body, entry)
         finally:
@@ -601,6 +617,8 @@ def main():
     ap.add_argument("--token")
     ap.add_argument("--faults")
     ap.add_argument("--updates")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     args = ap.parse_args()
     try:
         state = State(args)
@@ -613,7 +631,21 @@ def main():
         daemon_threads = True
         allow_reuse_address = True
 
+        def handle_error(self, request, client_address):
+            # One line, not a traceback: failed TLS handshakes and clients
+            # that hang up are part of the tests.
+            print("faketg: %s: %s" % (client_address[0], sys.exc_info()[1]),
+                  file=sys.stderr)
+
     server = Server(("127.0.0.1", 0), Handler)
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        # The handshake happens in the handler's thread (Handler.setup), so
+        # a client that never completes one cannot block the others.
+        server.socket = ctx.wrap_socket(server.socket, server_side=True,
+                                        do_handshake_on_connect=False)
 
     def stop(signum, frame):
         raise SystemExit(0)
