@@ -38,6 +38,20 @@ jq -e -s 'length == 4 and all(.status == 200 and .token_ok) and
 	fail "fake server saw: $(cat "$FAKETG_LOG")"
 pass "four sendMessage calls over one connection, body without method"
 
+# A drop marker is acknowledged as soon as the input would block, not
+# only at the end of the input.
+mkfifo "$T/fifo"
+tgsend -a "$T/acked" <"$T/fifo" >"$T/out5" 2>"$T/err5" &
+sender=$!
+exec 7>"$T/fifo"
+drop d20 20 >&7
+wait_for 10 grep -qx 20 "$T/acked" || fail "drop marker not acknowledged while waiting for input"
+record r21 21 111 'after the wait' >&7
+exec 7>&-
+wait $sender || fail "run with a FIFO: $(cat "$T/err5")"
+[ "$(cat "$T/acked")" = 21 ] || fail "acked $(cat "$T/acked"), want 21"
+pass "drop markers acknowledged when the input would block"
+
 tgsend --get-me >"$T/me" 2>"$T/me.err" || fail "--get-me: $(cat "$T/me.err")"
 grep -q '^@sentry_tg_test_bot ' "$T/me" || fail "--get-me printed: $(cat "$T/me")"
 tgsend --get-updates >"$T/updates" 2>"$T/updates.err" ||
