@@ -1307,6 +1307,7 @@ main(int argc, char **argv)
 	diag_ensure_fds();
 	diag_init(argv[0]);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);	/* a file size limit: EFBIG, then 503 */
 	while ((ch = getopt_long(argc, argv, "o:s:F:l:p:b:c:t:E:qvhV", opts,
 	    NULL)) != -1) {
 		switch (ch) {
