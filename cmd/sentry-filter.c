@@ -146,7 +146,8 @@ save_state(void)
 	st = jv_object_set(jv_object(), jv_string("v"), jv_number(1));
 	st = jv_object_set(st, jv_string("digest_start"),
 	    S.digest_start < 0 ? jv_null() : jv_number((double)S.digest_start));
-	st = jv_object_set(st, jv_string("issues"), throttle_save(S.issues));
+	st = jv_object_set(st, jv_string("issues"), throttle_save(S.issues,
+	    S.rules->freq_window_ms > 0 ? S.rules->freq_window_ms : 1));
 	st = jv_object_set(st, jv_string("seen"), seen_save(S.seen));
 	if (fstate_save(S.state_path, &st, err, sizeof err) < 0) {
 		diag_warn("state: %s", err);
@@ -446,9 +447,10 @@ decide(const jv *rec, const jv *alert, int64_t now, const char *id)
 			issue->resolved = 1;
 		else if (f.is_regression)
 			issue->resolved = 0;
-		if (occurrence)
+		if (occurrence) {
 			throttle_note(issue, now);
-		throttle_set_info(issue, digest_info(alert));
+			throttle_set_info(issue, digest_info(alert));
+		}
 		f.issue = issue;
 	}
 	for (size_t i = 0; i < S.rules->n; i++) {
@@ -806,7 +808,12 @@ main(int argc, char *argv[])
 		S.digest_ms = S.rules->digest_ms >= 0 ?
 		    S.rules->digest_ms : 3600000;
 
-	S.issues = throttle_new(10000, S.rules->ring);
+	/* at most ~2 million remembered times: fewer issues when each
+	 * keeps many (a "frequency>1000/1h" rule) */
+	size_t max_issues = 2000000 / S.rules->ring;
+
+	S.issues = throttle_new(max_issues > 10000 ? 10000 : max_issues,
+	    S.rules->ring);
 	S.seen = seen_new(10000);
 	if (S.issues == NULL || S.seen == NULL)
 		return EXIT_TEMPFAIL;

@@ -507,6 +507,8 @@ done:
 	c->op = op;
 	if (c->what == COND_FREQUENCY && c->number + 1 > rs->ring)
 		rs->ring = (unsigned)c->number + 1;
+	if (c->what == COND_FREQUENCY && c->window_ms > rs->freq_window_ms)
+		rs->freq_window_ms = c->window_ms;
 	return 0;
 }
 

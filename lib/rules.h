@@ -65,6 +65,7 @@ struct rules {
 	int64_t throttle_ms;
 	int64_t digest_ms;
 	unsigned ring;		/* received times to keep per issue */
+	int64_t freq_window_ms;	/* the longest frequency window, or 0 */
 };
 
 /* What rules cannot see in the record: computed from the stage's state. */

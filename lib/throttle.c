@@ -300,7 +300,7 @@ throttle_digest(struct throttle *t, size_t max_list, unsigned long *total,
 }
 
 jv
-throttle_save(const struct throttle *t)
+throttle_save(const struct throttle *t, int64_t horizon_ms)
 {
 	jv issues = jv_array();
 
@@ -314,6 +314,9 @@ throttle_save(const struct throttle *t)
 			unsigned at = (e->head + e->ring - e->ntimes + k) %
 			    e->ring;
 
+			if (horizon_ms > 0 &&
+			    e->times[at] <= e->last_seen - horizon_ms)
+				continue;
 			times = jv_array_append(times,
 			    jv_number((double)e->times[at]));
 		}

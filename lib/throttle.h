@@ -74,8 +74,12 @@ jv throttle_digest(struct throttle *, size_t max_list, unsigned long *total,
 /* Held-back records not yet in a digest. */
 unsigned long throttle_held(const struct throttle *);
 
-/* The table as JSON, and back (replacing the contents; 0 ok, -1 bad). */
-jv throttle_save(const struct throttle *);
+/*
+ * The table as JSON, and back (replacing the contents; 0 ok, -1 bad).
+ * Received times older than horizon_ms before an issue's last_seen can
+ * no longer count and are left out (horizon_ms <= 0: all are kept).
+ */
+jv throttle_save(const struct throttle *, int64_t horizon_ms);
 int throttle_load(struct throttle *, const jv *saved);
 
 #endif

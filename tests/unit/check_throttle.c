@@ -132,7 +132,7 @@ START_TEST(save_and_load_round_trip)
 	throttle_allow(e, 6000, 60000);
 	e->resolved = 1;
 	throttle_set_info(e, jv_parse("{\"title\":\"T\"}"));
-	saved = throttle_save(t);
+	saved = throttle_save(t, 0);
 	ck_assert_int_eq(throttle_load(u, &saved), 0);
 	e = throttle_find(u, "issue:7");
 	ck_assert_ptr_nonnull(e);
@@ -142,8 +142,13 @@ START_TEST(save_and_load_round_trip)
 	ck_assert_uint_eq(e->total, 5);
 	ck_assert_int_eq(e->resolved, 1);
 	ck_assert_uint_eq(throttle_recent(e, 5000, 100000), 3);
-	again = throttle_save(u);
+	again = throttle_save(u, 0);
 	ck_assert(jv_equal(jv_copy(saved), again));
+	jv_free(saved);
+	/* a horizon leaves out times that can no longer count */
+	saved = throttle_save(u, 1500);
+	jv times = jvx_at(&saved, "issues.0.times");
+	ck_assert_int_eq(jv_array_length(times), 2);	/* 4000, 5000 */
 	jv_free(saved);
 	saved = jv_parse("{\"issues\":{}}");
 	ck_assert_int_eq(throttle_load(u, &saved), -1);
