@@ -261,6 +261,44 @@ START_TEST(split_real_size)
 }
 END_TEST
 
+START_TEST(transport_errors_hide_the_token)
+{
+	static const char token[] = "4242:SeCrEt-token-in-the-url";
+	struct tgapi_options o = { .api_url = "http://127.0.0.1:1/",
+	    .connect_timeout_ms = 2000, .timeout_ms = 2000 };
+	char err[256];
+	struct tgapi *t = tgapi_new(&o, token, err, sizeof err);
+
+	ck_assert_ptr_nonnull(t);
+	/* Port 1 on this machine: refused, no answer. */
+	ck_assert_int_eq(tgapi_call(t, "sendMessage", "{}", 2, &r), 0);
+	ck_assert_int_eq(r.transport, 1);
+	ck_assert_int_eq(r.outcome, TGAPI_TRANSIENT);
+	ck_assert(r.description[0] != '\0');
+	ck_assert_ptr_null(strstr(r.description, "SeCrEt"));
+	ck_assert_ptr_null(strstr(r.description, "/bot"));
+	/* A method that would change the URL is refused before any I/O. */
+	ck_assert_int_eq(tgapi_call(t, "../getMe", "{}", 2, &r), -1);
+	ck_assert_int_eq(tgapi_call(t, "sendMessage?x=1", "{}", 2, &r), -1);
+	tgapi_free(t);
+}
+END_TEST
+
+START_TEST(bad_options)
+{
+	struct tgapi_options o = { .api_url = "ftp://example.org" };
+	char err[256];
+
+	ck_assert_ptr_null(tgapi_new(&o, "1:abc", err, sizeof err));
+	ck_assert_ptr_nonnull(strstr(err, "https://"));
+	o.api_url = NULL;
+	ck_assert_ptr_null(tgapi_new(&o, "1:a/b", err, sizeof err));
+	ck_assert_ptr_null(strstr(err, "1:a/b"));
+	ck_assert_ptr_null(tgapi_new(&o, "1:a b", err, sizeof err));
+	ck_assert_ptr_null(tgapi_new(&o, "", err, sizeof err));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -280,6 +318,8 @@ main(void)
 	tcase_add_test(tc, split_lines);
 	tcase_add_test(tc, split_html);
 	tcase_add_test(tc, split_real_size);
+	tcase_add_test(tc, transport_errors_hide_the_token);
+	tcase_add_test(tc, bad_options);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
