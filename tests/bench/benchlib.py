@@ -134,7 +134,7 @@ def cmd_e2e(loadgen_log, faketg_log):
             continue
         if r.get("method") != "sendMessage" or not r.get("delivered"):
             continue
-        for m in re.finditer(r"\[bench (\d+)\]", str(r.get("params", {}).get("text", ""))):
+        for m in re.finditer(r"(?:\[bench |issues/9)(\d{10})\b", str(r.get("params", {}).get("text", ""))):
             n = int(m.group(1))
             if n in sent and n not in got:
                 got[n] = r["t"]
