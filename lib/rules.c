@@ -203,6 +203,9 @@ fail(char *err, size_t n, const char *origin, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	for (char *p = msg; *p; p++)
+		if (*p == LIST_SEP)
+			*p = ',';
 	snprintf(err, n, "%s: %s", origin, msg);
 	return -1;
 }
@@ -659,6 +662,10 @@ add_rule_tokens(struct rules *rs, struct token *t, size_t n, size_t from,
 	r->origin = strdup(origin);
 	if (r->name == NULL || r->origin == NULL)
 		return fail(err, errsize, origin, "out of memory");
+	if (strcmp(r->name, "filter") == 0 || strcmp(r->name, "none") == 0 ||
+	    strcmp(r->name, "installation") == 0)
+		return fail(err, errsize, origin, "rule name \"%s\" is "
+		    "reserved for drop markers", r->name);
 	for (size_t i = 0; i < rs->n - 1; i++)
 		if (strcmp(rs->v[i].name, r->name) == 0)
 			return fail(err, errsize, origin, "rule \"%s\" already "

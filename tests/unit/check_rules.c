@@ -178,6 +178,8 @@ START_TEST(errors_name_the_origin)
 		{ "set colour=red", "t.conf:3: unknown setting \"colour\"" },
 		{ "set drop", "t.conf:3: unknown setting \"drop\"" },
 		{ "when a", "t.conf:3: unknown statement \"when\"" },
+		{ "rule none any", "t.conf:3: rule name \"none\" is reserved" },
+		{ "rule a env,x=1", "t.conf:3: unknown key \"env,x\"" },
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
