@@ -387,7 +387,8 @@ respond(struct conn *c, int status, const char *extra, const char *type,
 	    "HTTP/1.1 %d %s\r\nDate: %s\r\n%sContent-Type: %s\r\n"
 	    "Content-Length: %zu\r\n%s\r\n%.*s", status, http_reason(status),
 	    date, extra ? extra : "", type, blen,
-	    c->close_after ? "Connection: close\r\n" : "",
+	    c->close_after ? "Connection: close\r\n" :
+	    c->req.minor == 0 ? "Connection: keep-alive\r\n" : "",
 	    head_only ? 0 : (int)blen, body);
 	if (n < 0 || (size_t)n >= sizeof c->out - c->outlen)
 		n = 0;		/* cannot happen: bodies are short */
@@ -1269,8 +1270,9 @@ stderr_is_network(void)
 	    (domain == AF_INET || domain == AF_INET6);
 }
 
-int
-main(int argc, char **argv)
+/* The option loop: 0, or the exit status of a usage error. */
+static int
+options(int argc, char **argv, const char **env_file, int *use_syslog)
 {
 	enum { O_HEALTH = 256, O_MAXHEAD, O_MAXHEADERS, O_SEGMENT, O_ANYTYPE,
 	    O_SYSLOG, O_ONCE };
@@ -1297,17 +1299,11 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *env_file = NULL;
-	int ch, verbosity = 0, use_syslog = 0, modes;
+	int ch, verbosity = 0, modes;
 	uint64_t v;
-	char err[512];
 	double secs;
 	char *end;
 
-	diag_ensure_fds();
-	diag_init(argv[0]);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGXFSZ, SIG_IGN);	/* a file size limit: EFBIG, then 503 */
 	while ((ch = getopt_long(argc, argv, "o:s:F:l:p:b:c:t:E:qvhV", opts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -1362,8 +1358,8 @@ main(int argc, char **argv)
 			}
 			break;
 		case O_ANYTYPE: cf.any_type = 1; break;
-		case O_SYSLOG: use_syslog = 1; break;
-		case 'E': env_file = optarg; break;
+		case O_SYSLOG: *use_syslog = 1; break;
+		case 'E': *env_file = optarg; break;
 		case 'q': verbosity = -1; break;
 		case 'v': verbosity++; break;
 		case 'h': usage(EXIT_DONE); break;
@@ -1374,8 +1370,6 @@ main(int argc, char **argv)
 		}
 	}
 	diag_set_verbosity(verbosity);
-	if (use_syslog || (!cf.follow && !cf.listen && stderr_is_network()))
-		diag_use_syslog(LOG_DAEMON);
 	if (optind != argc)
 		usage(EXIT_USAGE);
 	modes = !!cf.output + !!cf.spool + !!cf.follow;
@@ -1388,6 +1382,24 @@ main(int argc, char **argv)
 		diag_warn("paths must start with /");
 		return EXIT_USAGE;
 	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *env_file = NULL;
+	char err[512];
+	int st, use_syslog = 0;
+
+	diag_ensure_fds();
+	diag_init(argv[0]);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);	/* a file size limit: EFBIG, then 503 */
+	if ((st = options(argc, argv, &env_file, &use_syslog)) != 0)
+		return st;
+	if (use_syslog || (!cf.follow && !cf.listen && stderr_is_network()))
+		diag_use_syslog(LOG_DAEMON);
 	if (env_file && dotenv_load(env_file, 0, err, sizeof err) == -1) {
 		diag_warn("%s", err);
 		return EXIT_USAGE;
@@ -1400,24 +1412,20 @@ main(int argc, char **argv)
 		if (spool_open(&spool, cf.spool, cf.segment_max) == -1 && cf.listen)
 			diag_warn("%s: %s", cf.spool, strerror(errno));
 	}
-	if (cf.listen) {
-		int st = bind_listener(cf.listen);
-
-		if (st)
-			return st;
-	} else {
+	if (cf.listen && (st = bind_listener(cf.listen)) != 0)
+		return st;
+	if (!cf.listen)
 		systemd_listeners();
-	}
 	if (nlisteners) {
 		struct sigaction sa = { .sa_handler = on_stop };
 
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
-		ch = serve_listener();
+		st = serve_listener();
 	} else {
-		ch = serve_stdio();
+		st = serve_stdio();
 	}
 	if (have_spool)
 		spool_close(&spool);
-	return ch;
+	return st;
 }
