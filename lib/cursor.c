@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int
@@ -36,32 +37,71 @@ cursor_read(const char *path, uint64_t *seq)
 	return 0;
 }
 
-int
-cursor_write(const char *path, uint64_t seq)
-{
-	char tmp[4096], buf[32];
-	int fd, len, saved;
+/*
+ * The file is rewritten in place: its size changes only when the number
+ * of digits does, so fdatasync has almost never any metadata to commit (a
+ * new file and a rename per acknowledgement cost many times more here).
+ * The few bytes sit in one disk sector, which a device writes whole or
+ * not at all.  The descriptor stays open for the next write to the path.
+ */
+static struct {
+	char path[4096];
+	int fd;
+	off_t size;
+} open_cursor = { "", -1, 0 };
 
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+static int
+cursor_fd(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	/* Reuse the open file unless it was removed or replaced meanwhile. */
+	if (open_cursor.fd != -1 && strcmp(open_cursor.path, path) == 0 &&
+	    fstat(open_cursor.fd, &st) == 0 && st.st_nlink > 0)
+		return open_cursor.fd;
+	if (strlen(path) >= sizeof open_cursor.path) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1 || fstat(fd, &st) == -1) {
+		int saved = errno;
+
+		if (fd != -1)
+			close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (open_cursor.fd != -1)
+		close(open_cursor.fd);
+	open_cursor.fd = fd;
+	open_cursor.size = st.st_size;
+	snprintf(open_cursor.path, sizeof open_cursor.path, "%s", path);
+	return fd;
+}
+
+int
+cursor_write(const char *path, uint64_t seq)
+{
+	char buf[32];
+	int fd, len;
+
 	len = snprintf(buf, sizeof buf, "%" PRIu64 "\n", seq);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1)
+	if ((fd = cursor_fd(path)) == -1)
 		return -1;
-	if (write(fd, buf, (size_t)len) != len || fdatasync(fd) == -1) {
-		saved = errno ? errno : EIO;
-		close(fd);
-		unlink(tmp);
-		errno = saved;
+	errno = 0;
+	if (pwrite(fd, buf, (size_t)len, 0) != len) {
+		if (errno == 0)
+			errno = EIO;
 		return -1;
 	}
-	if (close(fd) == -1 || rename(tmp, path) == -1) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
+	/*
+	 * Fewer digits than before: cut the tail.  Until then the file reads
+	 * "9\n\n", which cursor_read takes as 9, so a crash here is harmless.
+	 */
+	if (open_cursor.size > len && ftruncate(fd, len) == -1)
 		return -1;
-	}
-	return 0;
+	open_cursor.size = len;
+	return fdatasync(fd);
 }

@@ -24,6 +24,27 @@ START_TEST(round_trip)
 	ck_assert_uint_eq(seq, 9007199254740993ULL);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	/* Rewritten in place; a smaller value leaves no tail behind. */
+	ck_assert_int_eq(cursor_write(path, 7), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, 2);
+	ck_assert_int_eq(cursor_read(path, &seq), 0);
+	ck_assert_uint_eq(seq, 7);
+	/* Removed behind our back: the next write makes a new file. */
+	unlink(path);
+	ck_assert_int_eq(cursor_write(path, 8), 0);
+	ck_assert_int_eq(cursor_read(path, &seq), 0);
+	ck_assert_uint_eq(seq, 8);
+	/* A file in the older, short format is read, then rewritten. */
+	unlink(path);
+	f = fopen(path, "w");
+	fputs("5224\n", f);
+	fclose(f);
+	ck_assert_int_eq(cursor_read(path, &seq), 0);
+	ck_assert_uint_eq(seq, 5224);
+	ck_assert_int_eq(cursor_write(path, 5300), 0);
+	ck_assert_int_eq(cursor_read(path, &seq), 0);
+	ck_assert_uint_eq(seq, 5300);
 	f = fopen(path, "w");
 	fputs("garbage\n", f);
 	fclose(f);
