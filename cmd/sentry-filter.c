@@ -691,6 +691,8 @@ main(int argc, char *argv[])
 		return EXIT_TEMPFAIL;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
+	/* writes restart; poll(2) never does, so the loop sees the flag */
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);

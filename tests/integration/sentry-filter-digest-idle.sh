@@ -43,8 +43,12 @@ run() {
 	total=$(jq -r 'select(.digest) | .digest.total' "$tmp/out.$name")
 	if [ "$total" = 1 ]; then echo "ok - digest-idle: $name: total 1"
 	else echo "not ok - digest-idle: $name: total '$total'"; fail=1; fi
-	kill "$filter" "$writer" 2>/dev/null
-	wait "$filter" 2>/dev/null
+	# SIGTERM while waiting: state and output kept, status 0
+	kill "$filter" 2>/dev/null
+	wait "$filter"; rc=$?
+	if [ $rc -eq 0 ]; then echo "ok - digest-idle: $name: SIGTERM ends it with status 0"
+	else echo "not ok - digest-idle: $name: status $rc after SIGTERM"; fail=1; fi
+	kill "$writer" 2>/dev/null
 	writer= filter=
 }
 
