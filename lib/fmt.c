@@ -473,21 +473,37 @@ split_title(const char *title, char *buf, size_t size)
 	return 1;
 }
 
-/* Sentry's resolution types, as people say them. */
+/* Sentry's resolution types, as people say them: "inNextRelease" and
+ * "resolved_in_next_release" -> "in the next release". */
 static const char *
-resolution(const char *r)
+resolution(const char *r, char *buf, size_t size)
 {
 	static const struct { const char *sentry, *human; } names[] = {
 		{ "inNextRelease", "in the next release" },
+		{ "resolved_in_next_release", "in the next release" },
 		{ "inUpcomingRelease", "in the upcoming release" },
+		{ "resolved_in_upcoming_release", "in the upcoming release" },
 		{ "inRelease", "in a release" },
+		{ "resolved_in_release", "in a release" },
 		{ "inCommit", "in a commit" },
+		{ "resolved_in_commit", "in a commit" },
+		{ "resolved_in_pull_request", "in a pull request" },
 		{ "resolved", "now" },
 	};
+	size_t i;
 
-	for (size_t i = 0; r && i < sizeof names / sizeof names[0]; i++)
+	if (r == NULL)
+		return NULL;
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(r, names[i].sentry) == 0)
 			return names[i].human;
+	if (strncmp(r, "resolved_", 9) == 0) {	/* a new one: its words */
+		snprintf(buf, size, "%s", r + 9);
+		for (i = 0; buf[i]; i++)
+			if (buf[i] == '_')
+				buf[i] = ' ';
+		return buf;
+	}
 	return r;
 }
 
@@ -504,6 +520,10 @@ headline(struct msg *m)
 	double d;
 
 	if (title && *title == '\0')
+		title = NULL;
+	/* Seer titles ("Seer", "Seer: root cause completed") repeat the header. */
+	if (m->layout == L_SEER && title && strncasecmp(title, "seer", 4) == 0 &&
+	    (title[4] == '\0' || title[4] == ':'))
 		title = NULL;
 	block(m);
 	switch (m->layout) {
@@ -561,6 +581,12 @@ headline(struct msg *m)
 		body(m, message && (!title || strcmp(message, title)) ?
 		    message : NULL, 0);
 		return;
+	case L_SEER:
+		if (title == NULL) {	/* Seer's finding as plain text */
+			body(m, message, 0);
+			return;
+		}
+		break;
 	default:
 		break;
 	}
@@ -588,7 +614,8 @@ headline(struct msg *m)
 	if (m->layout == L_ASSIGNED)
 		labelled(m, "Assigned to", FIELD(m, "assignee"));
 	if (m->layout == L_RESOLVED)
-		labelled(m, "Resolution", resolution(FIELD(m, "resolution")));
+		labelled(m, "Resolution", resolution(FIELD(m, "resolution"),
+		    numbuf2, sizeof numbuf2));
 	if (m->layout == L_ASSIGNED || m->layout == L_RESOLVED ||
 	    m->layout == L_IGNORED || m->layout == L_REGRESSION)
 		labelled(m, "By", FIELD(m, "actor"));
