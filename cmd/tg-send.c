@@ -288,7 +288,9 @@ emit(jv rec, int lazy)
 	uint64_t seq;
 	int has_seq = record_seq(&rec, &seq);
 
-	if (ndjson_write(stdout, rec) < 0) {
+	/* A handled record is out (flushed) before it is acknowledged, so the
+	 * output log never misses what the spool forgot. */
+	if (ndjson_write(stdout, rec) < 0 || (!lazy && fflush(stdout) != 0)) {
 		diag_warn("stdout: %s", strerror(errno));
 		if (has_seq && !lazy)
 			ack_write(seq);	/* it was sent all the same */
