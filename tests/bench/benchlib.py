@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """benchlib: inputs and arithmetic for tests/bench/run (make bench).
 
-  body SIZE MARK OUT           a signed-able Sentry event_alert body of exactly
+  body SIZE MARK OUT [event]   a signed-able Sentry event_alert body of exactly
                                SIZE bytes (wire form: compact, ASCII), built
                                from tests/payloads/event_alert.triggered.json
                                with in-app frames added for the size; MARK
                                (10 characters) stands in the title, the issue
                                id and the event id, for loadgen -m / records
+                               (with "event": not in the issue id, so every
+                               request is a new event of one issue)
   records BODY MARK N SECRET OUT
                                N sentry-recv records (the record format of
                                CONTRACT.md) of that body, MARK replaced by
@@ -37,14 +39,17 @@ def wire(obj):
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=True)
 
 
-def make_body(size, mark):
+def make_body(size, mark, scope="issue"):
     d = json.load(open(PAYLOAD))
     ev = d["data"]["event"]
     ev["title"] = "ReferenceError: heck is not defined [bench %s]" % mark
-    ev["issue_id"] = "9" + mark
+    # scope "issue": every request a distinct issue; "event": distinct
+    # events of one issue (an alert storm from one bug)
+    issue = "9" + mark if scope == "issue" else "91117540176"
+    ev["issue_id"] = issue
     ev["event_id"] = "e4874d664c3540c1a32eab" + mark
-    ev["web_url"] = ("https://sentry.io/organizations/test-org/issues/9%s/"
-                     "events/%s/" % (mark, ev["event_id"]))
+    ev["web_url"] = ("https://sentry.io/organizations/test-org/issues/%s/"
+                     "events/%s/" % (issue, ev["event_id"]))
     ev.setdefault("extra", {})
     frames = ev["exception"]["values"][0]["stacktrace"]["frames"]
     if len(wire(d)) > size:
@@ -71,12 +76,12 @@ def make_body(size, mark):
         sys.exit("benchlib: cannot build a body of %d bytes" % size)
     ev["extra"]["bench_padding"] = "x" * short
     out = wire(d)
-    assert len(out) == size and out.count(mark) == 5
+    assert len(out) == size and out.count(mark) == (5 if scope == "issue" else 3)
     return out
 
 
-def cmd_body(size, mark, out):
-    open(out, "w").write(make_body(int(size), mark))
+def cmd_body(size, mark, out, scope="issue"):
+    open(out, "w").write(make_body(int(size), mark, scope))
 
 
 def sign(secret, data):
