@@ -447,10 +447,8 @@ decide(const jv *rec, const jv *alert, int64_t now, const char *id)
 			issue->resolved = 1;
 		else if (f.is_regression)
 			issue->resolved = 0;
-		if (occurrence) {
+		if (occurrence)
 			throttle_note(issue, now);
-			throttle_set_info(issue, digest_info(alert));
-		}
 		f.issue = issue;
 	}
 	for (size_t i = 0; i < S.rules->n; i++) {
@@ -480,6 +478,8 @@ decide(const jv *rec, const jv *alert, int64_t now, const char *id)
 	int64_t last = issue ? issue->last_sent : THROTTLE_NEVER;
 
 	if (issue && !throttle_allow(issue, now, window)) {
+		/* what the digest shows: the latest record held back */
+		throttle_set_info(issue, digest_info(alert));
 		explain(id, "=> dropped: throttled (%s: last message %s "
 		    "before, window %s)", key, rules_format_duration(now - last,
 		    ago, sizeof ago), rules_format_duration(window, dur,

@@ -956,11 +956,17 @@ match_cond(const struct rule_cond *c, const struct rule_facts *f,
     char *why, size_t n)
 {
 	const jv *a = f->alert;
-	const char *level = jvx_str(a, "level");
-	const char *kind = jvx_str(a, "kind");
-	int rank = rules_level_rank(level);
+	const char *level = NULL, *kind = NULL;
+	int rank = -1;
 	double d;
 
+	/* only the conditions that need them look these up: hot path */
+	if (c->what == COND_LEVEL || c->what == COND_CRITICAL) {
+		level = jvx_str(a, "level");
+		rank = rules_level_rank(level);
+	} else if (c->what == COND_METRIC) {
+		kind = jvx_str(a, "kind");
+	}
 	switch (c->what) {
 	case COND_ANY:
 		return 1;
