@@ -62,6 +62,7 @@ static struct tgapi *api;
 static struct pace *pace;
 static FILE *dead_letter;
 static jv migrated;			/* old chat id -> new chat id */
+static jv partial;			/* a split message half sent, or null */
 static uint64_t acked, ack_pending;	/* highest written, waiting to be */
 static int have_acked;
 static volatile sig_atomic_t in_flight, stop_requested;
@@ -188,9 +189,16 @@ state_load(void)
 		    "{\"migrated\":{...}})", cfg.state_path);
 		return -1;
 	}
-	jv_free(v);
 	jv_free(migrated);
 	migrated = m;
+	m = jvx_get(&v, "partial");
+	if (jv_get_kind(m) == JV_KIND_OBJECT) {
+		jv_free(partial);
+		partial = m;
+	} else {
+		jv_free(m);
+	}
+	jv_free(v);
 	return 0;
 }
 
@@ -214,6 +222,8 @@ state_save(void)
 	}
 	doc = jv_object_set(jv_object(), jv_string("v"), jv_number(1));
 	doc = jv_object_set(doc, jv_string("migrated"), jv_copy(migrated));
+	if (jv_get_kind(partial) == JV_KIND_OBJECT)
+		doc = jv_object_set(doc, jv_string("partial"), jv_copy(partial));
 	jv_dumpf(doc, f, 0);
 	putc('\n', f);
 	ok = fflush(f) == 0 && !ferror(f) && fdatasync(fd) == 0;
@@ -285,7 +295,7 @@ record_seq(const jv *rec, uint64_t *seq)
 static enum result
 emit(jv rec, int lazy)
 {
-	uint64_t seq;
+	uint64_t seq = 0;
 	int has_seq = record_seq(&rec, &seq);
 
 	/* A handled record is out (flushed) before it is acknowledged, so the
@@ -472,6 +482,32 @@ call(const char *method, const char *chat, jv body, struct tgapi_reply *r,
 	}
 }
 
+/*
+ * Remember that the first sent parts of record id's split message went
+ * out (ids so far borrowed; next is the part to send next), so that a
+ * rerun after exit 111 goes on from there instead of repeating them.
+ */
+static void
+progress_save(const char *id, size_t sent, const jv *ids, const char *next)
+{
+	char prefix[65];
+	size_t n = strlen(next) < 64 ? strlen(next) : 64;
+
+	if (cfg.state_path == NULL || strcmp(id, "-") == 0)
+		return;
+	while (n > 0 && n < strlen(next) && (next[n] & 0xc0) == 0x80)
+		n--;	/* not inside a character */
+	memcpy(prefix, next, n);
+	prefix[n] = '\0';
+	jv_free(partial);
+	partial = jv_object_set(jv_object(), jv_string("id"), jv_string(id));
+	partial = jv_object_set(partial, jv_string("parts_sent"),
+	    jv_number((double)sent));
+	partial = jv_object_set(partial, jv_string("message_ids"), jv_copy(*ids));
+	partial = jv_object_set(partial, jv_string("next"), jv_string(prefix));
+	state_save();
+}
+
 /* What happened to one record's delivery. */
 struct delivery {
 	char chat[64];
@@ -496,8 +532,27 @@ deliver(const jv *rec, const jv *tg, const char *method, struct delivery *d,
 	size_t nparts = 0, k = 0;
 	int migrations = 0;
 	enum result res = R_DONE;
+	size_t resume = 0;
+	char next[65] = "";
+	double sent_before;
 
 	*failed = 0;
+	if (is_message && strcmp(id, "-") != 0 &&
+	    jvx_str(&partial, "id") && strcmp(jvx_str(&partial, "id"), id) == 0 &&
+	    jvx_num(&partial, "parts_sent", 0, &sent_before) &&
+	    sent_before >= 1 && sent_before < 100000 &&
+	    jvx_str(&partial, "next")) {
+		jv ids = jvx_get(&partial, "message_ids");
+
+		resume = (size_t)sent_before;
+		snprintf(next, sizeof next, "%s", jvx_str(&partial, "next"));
+		if (jv_get_kind(ids) == JV_KIND_ARRAY) {
+			jv_free(d->message_ids);
+			d->message_ids = ids;
+		} else {
+			jv_free(ids);
+		}
+	}
 	if (is_message) {
 		if ((parts = malloc(sizeof *parts)) == NULL ||
 		    (parts[0] = strdup(text)) == NULL) {
@@ -508,7 +563,24 @@ deliver(const jv *rec, const jv *tg, const char *method, struct delivery *d,
 		nparts = 1;
 	}
 	while (k < (is_message ? nparts : 1)) {
-		jv body = jv_object_delete(jv_copy(*tg), jv_string("method"));
+		jv body;
+
+		if (resume > 0 && nparts > 1) {
+			if (resume < nparts && strncmp(parts[resume], next,
+			    strlen(next)) == 0) {
+				diag_warn("%s: parts 1-%zu went out before: going "
+				    "on with part %zu of %zu", id, resume,
+				    resume + 1, nparts);
+				k = resume;
+			} else {
+				diag_warn("%s: cannot tell which parts went out "
+				    "before: sending all %zu", id, nparts);
+				jv_free(d->message_ids);
+				d->message_ids = jv_array();
+			}
+			resume = 0;
+		}
+		body = jv_object_delete(jv_copy(*tg), jv_string("method"));
 
 		body = jv_object_set(body, jv_string("chat_id"), jv_string(d->chat));
 		if (is_message) {
@@ -538,7 +610,8 @@ deliver(const jv *rec, const jv *tg, const char *method, struct delivery *d,
 			if (r->message_id >= 0)
 				d->message_ids = jv_array_append(d->message_ids,
 				    jv_number((double)r->message_id));
-			k++;
+			if (++k < nparts)
+				progress_save(id, k, &d->message_ids, parts[k]);
 			continue;
 		case TGAPI_PARSE_ENTITIES:
 			if (d->plain || !html || !is_message)
@@ -628,6 +701,13 @@ deliver(const jv *rec, const jv *tg, const char *method, struct delivery *d,
 	}
 	d->parts = (int)nparts;
 	tgapi_parts_free(parts, nparts);
+	if (res != R_TEMPFAIL && res != R_CONFIG &&
+	    jv_get_kind(partial) != JV_KIND_NULL) {
+		/* Done with it (sent or failed for good): nothing to resume. */
+		jv_free(partial);
+		partial = jv_null();
+		state_save();
+	}
 	return res;
 }
 
@@ -1027,6 +1107,7 @@ main(int argc, char *argv[])
 	diag_ensure_fds();
 	diag_init("tg-send");
 	migrated = jv_object();
+	partial = jv_null();
 	signal(SIGPIPE, SIG_IGN);
 	pace_default_limits(&limits);
 	while ((c = getopt_long(argc, argv, "a:c:d:E:hqr:s:T:t:u:Vvw:x:",
@@ -1179,6 +1260,7 @@ main(int argc, char *argv[])
 	if (dead_letter)
 		fclose(dead_letter);
 	jv_free(migrated);
+	jv_free(partial);
 	pace_free(pace);
 	tgapi_free(api);
 	secret_free(token);

@@ -63,6 +63,9 @@ applies.  Matchers (all optional; a rule without any matches every call):
   "method": "sendMessage"
   "chat_id": "-100999" compared as a string with the request's chat_id
   "text_contains": "x" substring of the request's "text"
+  "max_text": N        the request's "text" is at most N UTF-16 code units
+                       (so a fault can hit the parts of a split message and
+                       not the whole)
   "times": N           the rule fires at most N times (default: no limit)
 Kinds ("kind"; a rule with "status" and no "kind" is kind "status"):
   status            answer {"ok":false,"error_code":status,"description":..}
@@ -163,6 +166,10 @@ class FaultRule:
         if "text_contains" in s:
             text = params.get("text")
             if not isinstance(text, str) or s["text_contains"] not in text:
+                return False
+        if "max_text" in s:
+            text = params.get("text")
+            if not isinstance(text, str) or utf16_len(text) > int(s["max_text"]):
                 return False
         if self.kind == "parse_entities" and not params.get("parse_mode"):
             return False

@@ -13,7 +13,8 @@ start_with_faults '[
  {"text_contains":"mdrop","kind":"drop_after_accept","times":1},
  {"text_contains":"mhang","kind":"hang","seconds":30,"times":1},
  {"text_contains":"down","kind":"html502","times":3},
- {"text_contains":"flood","status":429,"retry_after":100}
+ {"text_contains":"flood","status":429,"retry_after":100},
+ {"text_contains":"PART-TWO-MARK","max_text":4096,"kind":"html502","times":3}
 ]'
 {
 	record r1 1 101 'm429 first'
@@ -83,5 +84,29 @@ st=$?
 [ $st -eq 111 ] && [ "$(cat "$T/acked")" = 10 ] && [ ! -s "$T/out4" ] ||
 	fail "flood: status $st, acked $(cat "$T/acked"): $(cat "$T/err4")"
 pass "retry_after beyond --max-wait: exit 111, not acknowledged"
+
+# A split message whose second part meets an outage: exit 111; the rerun
+# goes on from the second part (the first is not sent twice).
+long=$(i=0; while [ $i -lt 300 ]; do
+	[ $i = 100 ] && printf 'PART-TWO-MARK\n'
+	printf 'line %04d of a long stack trace, padded to be long enough\n' $i
+	i=$((i + 1)); done)
+record r12 12 112 "$long" >"$T/in5"
+tgsend -a "$T/acked" -s "$T/state" --retries 2 --retry-delay 0.1 <"$T/in5" >"$T/out5" 2>"$T/err5"
+st=$?
+[ $st -eq 111 ] || fail "split outage: exit $st: $(cat "$T/err5")"
+jq -e '.partial.id == "r12" and .partial.parts_sent == 1' "$T/state" >/dev/null ||
+	fail "progress not kept: $(cat "$T/state")"
+tgsend -a "$T/acked" -s "$T/state" <"$T/in5" >"$T/out6" 2>"$T/err6" ||
+	fail "split rerun: $(cat "$T/err6")"
+grep -q 'r12: parts 1-1 went out before: going on with part 2 of 5' "$T/err6" ||
+	fail "no resume message: $(cat "$T/err6")"
+jq -e -s '[.[] | select(.delivered and .params.chat_id == "112") | .params.text] |
+	length == 5 and (map(split("\n") | length) | add) == 301' "$FAKETG_LOG" >/dev/null ||
+	fail "parts delivered: $(jq -c 'select(.params.chat_id == "112") | [.status, .delivered, (.params.text | length)]' "$FAKETG_LOG")"
+jq -e '.sent.message_ids | length == 5 and . == (sort | unique)' "$T/out6" >/dev/null || fail "ids: $(cat "$T/out6")"
+jq -e 'has("partial") | not' "$T/state" >/dev/null || fail "progress not cleared"
+[ "$(cat "$T/acked")" = 12 ] || fail "not acknowledged"
+pass "a half-sent split message goes on from where it stopped"
 
 no_leak
