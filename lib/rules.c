@@ -194,6 +194,9 @@ free_tokens(struct token *t, size_t n)
 	free(t);
 }
 
+static int fail(char *, size_t, const char *, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
+
 static int
 fail(char *err, size_t n, const char *origin, const char *fmt, ...)
 {
