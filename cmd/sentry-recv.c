@@ -408,7 +408,8 @@ fail(struct conn *c, int status, const char *why)
 		extra = http_span_eq(c->in, c->req.path, cf.health) ?
 		    "Allow: GET, HEAD\r\n" : "Allow: POST\r\n";
 	n = snprintf(body, sizeof body, "%s\n", why);
-	c->outlen = c->outoff = 0;	/* drop a pending 100 Continue */
+	if (c->outoff == 0)
+		c->outlen = 0;	/* drop a 100 Continue not sent yet */
 	if (c->state == C_HEAD)
 		c->body_unread = 1;	/* framing unknown or untrusted */
 	else if (c->state == C_BODY)
