@@ -212,7 +212,7 @@ url_token(const jv *rec, int *present)
 			for (size_t i = 6; i < len; i++) {
 				int hi, lo;
 
-				if (p[i] == '%' && i + 2 < len + 0 + 1 &&
+				if (p[i] == '%' && i + 2 < len &&
 				    (hi = hexval((unsigned char)p[i + 1])) >= 0 &&
 				    (lo = hexval((unsigned char)p[i + 2])) >= 0) {
 					buf[n++] = (char)(hi << 4 | lo);
@@ -283,6 +283,11 @@ authenticate(const jv *rec, const char *body, size_t len)
 		default:
 			return "hmac";
 		}
+	}
+	if (sig && !allow_unsigned) {
+		reject(rec, "signed request, but no client secret is "
+		    "configured (only URL tokens)");
+		return NULL;
 	}
 	if (sig == NULL && tokens.n > 0) {
 		if (url_token(rec, &present))
