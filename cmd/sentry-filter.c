@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -557,6 +558,15 @@ load_state(void)
 
 	if (S.state_path == NULL)
 		return;
+	/* a state that cannot be saved is a configuration error: say so now */
+	char *dir = strdup(S.state_path);
+
+	if (dir == NULL || access(dirname(dir), W_OK | X_OK) < 0) {
+		diag_warn("state: %s: directory not writable: %s", S.state_path,
+		    strerror(errno));
+		exit(EXIT_USAGE);
+	}
+	free(dir);
 	if (fstate_load(S.state_path, &st, err, sizeof err) < 0) {
 		diag_warn("state: %s", err);
 		exit(EXIT_USAGE);

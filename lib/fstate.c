@@ -56,10 +56,13 @@ fstate_load(const char *path, jv *state, char *err, size_t errsize)
 	if (jv_get_kind(v) != JV_KIND_OBJECT) {
 		if (jv_get_kind(v) == JV_KIND_INVALID) {
 			jv msg = jv_invalid_get_msg(v);
+			const char *m = jv_get_kind(msg) == JV_KIND_STRING ?
+			    jv_string_value(msg) : "invalid";
+			/* libjq quotes the whole text after this: leave it out */
+			const char *cut = strstr(m, " (while parsing");
 
-			snprintf(err, errsize, "%s: not JSON (%s)", path,
-			    jv_get_kind(msg) == JV_KIND_STRING ?
-			    jv_string_value(msg) : "invalid");
+			snprintf(err, errsize, "%s: not JSON (%.*s)", path,
+			    cut ? (int)(cut - m) : (int)strlen(m), m);
 			jv_free(msg);
 		} else {
 			snprintf(err, errsize, "%s: not a JSON object", path);
