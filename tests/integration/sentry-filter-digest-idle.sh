@@ -57,5 +57,5 @@ SENTRY_TG_NOW=2026-11-29T09:00:00Z run fixed -r critical
 
 now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
 records "$now" "$now" | sed '2s/"r-/"r2-/' >"$tmp/records.real"
-run real -r critical -d 2s
+(unset SENTRY_TG_NOW; run real -r critical -d 2s; exit $fail) || fail=1
 exit $fail
