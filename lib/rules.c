@@ -623,6 +623,10 @@ parse_terms(struct rules *rs, struct rule *r, struct token *t, size_t from,
 				c->text = plain_copy(t[i].text);
 				rc = parse_cond(rs, c, key, op, list ? list : "",
 				    value, origin, err, errsize);
+				if (rc < 0) {	/* leave no half-built condition */
+					free_cond(c);
+					r->nconds--;
+				}
 			}
 		}
 		free(key);
@@ -644,8 +648,27 @@ name_ok(const char *s)
 	return 1;
 }
 
+static int add_rule(struct rules *, struct token *, size_t, size_t,
+    const char *, char *, size_t);
+
+/* Add a rule; on an error, the rules are as they were. */
 static int
 add_rule_tokens(struct rules *rs, struct token *t, size_t n, size_t from,
+    const char *origin, char *err, size_t errsize)
+{
+	size_t before = rs->n;
+
+	if (add_rule(rs, t, n, from, origin, err, errsize) == 0)
+		return 0;
+	if (rs->n > before) {
+		free_rule(&rs->v[rs->n - 1]);
+		rs->n--;
+	}
+	return -1;
+}
+
+static int
+add_rule(struct rules *rs, struct token *t, size_t n, size_t from,
     const char *origin, char *err, size_t errsize)
 {
 	struct rule *nv, *r;

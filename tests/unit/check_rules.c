@@ -189,6 +189,9 @@ START_TEST(errors_name_the_origin)
 		    bad[i].line);
 		ck_assert_msg(strncmp(err, bad[i].msg, strlen(bad[i].msg)) == 0,
 		    "%s: got \"%s\"", bad[i].line, err);
+		/* nothing half-built is left behind */
+		ck_assert_uint_eq(rs->n, 0);
+		ck_assert_uint_eq(rs->filter.nconds, 0);
 		rules_free(rs);
 	}
 }
@@ -209,7 +212,7 @@ START_TEST(file_lines_and_continuations)
 	char want[200];
 	snprintf(want, sizeof want, "%s:6: unknown key \"bogus\"", path);
 	ck_assert_str_eq(err, want);
-	ck_assert_uint_eq(rs->n, 3);
+	ck_assert_uint_eq(rs->n, 2);	/* the bad rule is not kept */
 	snprintf(want, sizeof want, "%s:3", path);
 	ck_assert_str_eq(rs->v[0].origin, want);
 	ck_assert_str_eq(rs->v[0].chat, "1");
