@@ -1383,6 +1383,10 @@ options(int argc, char **argv, const char **env_file, int *use_syslog)
 		diag_warn("paths must start with /");
 		return EXIT_USAGE;
 	}
+	if (strcmp(cf.path, cf.health) == 0) {
+		diag_warn("the health path cannot be the webhook path");
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
