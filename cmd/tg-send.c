@@ -1063,11 +1063,22 @@ out:
 	return status;
 }
 
-int
-main(int argc, char *argv[])
+enum { O_CONNECT = 256, O_CA_FILE, O_RETRY_DELAY, O_PACE_CHAT, O_PACE_GROUP,
+    O_PACE_ALL, O_GET_ME, O_GET_UPDATES, O_TEST };
+
+/* What the command line and the environment ask for. */
+struct setup {
+	struct tgapi_options api;
+	struct pace_limits limits;
+	const char *token_file, *env_file, *test_text;
+	int verbosity, mode;
+	char *token;
+};
+
+/* The option loop: 0 go on, else 1 + the exit status. */
+static int
+options(int argc, char *argv[], struct setup *s)
 {
-	enum { O_CONNECT = 256, O_CA_FILE, O_RETRY_DELAY, O_PACE_CHAT, O_PACE_GROUP,
-	    O_PACE_ALL, O_GET_ME, O_GET_UPDATES, O_TEST };
 	static const struct option longopts[] = {
 		{ "ack", required_argument, NULL, 'a' },
 		{ "chat", required_argument, NULL, 'c' },
@@ -1095,41 +1106,31 @@ main(int argc, char *argv[])
 		{ "test-message", no_argument, NULL, O_TEST },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct tgapi_options topt = { .connect_timeout_ms = 10000,
-	    .timeout_ms = 30000 };
-	struct pace_limits limits;
-	const char *token_file = NULL, *env_file = NULL, *test_text = NULL;
-	char err[512], *token = NULL, *end;
-	int c, verbosity = 0, mode = 0, absent, status;
+	char *end;
 	int64_t ms;
 	long n;
+	int c;
 
-	diag_ensure_fds();
-	diag_init("tg-send");
-	migrated = jv_object();
-	partial = jv_null();
-	signal(SIGPIPE, SIG_IGN);
-	pace_default_limits(&limits);
 	while ((c = getopt_long(argc, argv, "a:c:d:E:hqr:s:T:t:u:Vvw:x:",
 	    longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a': cfg.ack_path = optarg; break;
 		case 'c': cfg.chat = optarg; break;
 		case 'd': cfg.dead_letter_path = optarg; break;
-		case 'E': env_file = optarg; break;
-		case 'h': usage(stdout); return EXIT_DONE;
-		case 'q': verbosity = -1; break;
+		case 'E': s->env_file = optarg; break;
+		case 'h': usage(stdout); return 1 + EXIT_DONE;
+		case 'q': s->verbosity = -1; break;
 		case 'r':
 			errno = 0;
 			n = strtol(optarg, &end, 10);
 			if (errno || *end || end == optarg || n < 0 || n > 1000) {
 				diag_warn("--retries: want 0..1000, not \"%s\"", optarg);
-				return EXIT_USAGE;
+				return 1 + EXIT_USAGE;
 			}
 			cfg.retries = (int)n;
 			break;
 		case 's': cfg.state_path = optarg; break;
-		case 'T': token_file = optarg; break;
+		case 'T': s->token_file = optarg; break;
 		case 't':
 		case 'w':
 		case O_CONNECT:
@@ -1140,117 +1141,147 @@ main(int argc, char *argv[])
 				    c == 't' ? "--timeout" : c == 'w' ? "--max-wait" :
 				    c == O_CONNECT ? "--connect-timeout" :
 				    "--retry-delay", optarg);
-				return EXIT_USAGE;
+				return 1 + EXIT_USAGE;
 			}
 			if (c == 't')
-				topt.timeout_ms = (long)ms;
+				s->api.timeout_ms = (long)ms;
 			else if (c == 'w')
 				cfg.max_wait_ms = ms;
 			else if (c == O_CONNECT)
-				topt.connect_timeout_ms = (long)ms;
+				s->api.connect_timeout_ms = (long)ms;
 			else
 				cfg.retry_delay_ms = ms;
 			break;
-		case 'u': topt.api_url = optarg; break;
-		case 'V': printf("tg-send %s\n", SENTRY_TG_VERSION); return EXIT_DONE;
-		case 'v': verbosity++; break;
-		case 'x': topt.proxy = optarg; break;
+		case 'u': s->api.api_url = optarg; break;
+		case 'V':
+			printf("tg-send %s\n", SENTRY_TG_VERSION);
+			return 1 + EXIT_DONE;
+		case 'v': s->verbosity++; break;
+		case 'x': s->api.proxy = optarg; break;
 		case O_CA_FILE:
 			if (access(optarg, R_OK) != 0) {
 				diag_warn("--ca-file: %s: %s", optarg, strerror(errno));
-				return EXIT_USAGE;
+				return 1 + EXIT_USAGE;
 			}
-			topt.ca_file = optarg;
+			s->api.ca_file = optarg;
 			break;
 		case O_PACE_CHAT:
-			if (pace_option(optarg, &limits.chat, "pace-chat") < 0)
-				return EXIT_USAGE;
-			break;
 		case O_PACE_GROUP:
-			if (pace_option(optarg, &limits.group, "pace-group") < 0)
-				return EXIT_USAGE;
-			break;
 		case O_PACE_ALL:
-			if (pace_option(optarg, &limits.all, "pace-all") < 0)
-				return EXIT_USAGE;
+			if (pace_option(optarg, c == O_PACE_CHAT ? &s->limits.chat :
+			    c == O_PACE_GROUP ? &s->limits.group : &s->limits.all,
+			    c == O_PACE_CHAT ? "pace-chat" : c == O_PACE_GROUP ?
+			    "pace-group" : "pace-all") < 0)
+				return 1 + EXIT_USAGE;
 			break;
 		case O_GET_ME: case O_GET_UPDATES: case O_TEST:
-			if (mode && mode != c) {
+			if (s->mode && s->mode != c) {
 				diag_warn("--get-me, --get-updates and "
 				    "--test-message do not go together");
-				return EXIT_USAGE;
+				return 1 + EXIT_USAGE;
 			}
-			mode = c;
+			s->mode = c;
 			break;
-		default: usage(stderr); return EXIT_USAGE;
+		default:
+			usage(stderr);
+			return 1 + EXIT_USAGE;
 		}
 	}
-	if (mode == O_TEST && optind < argc)
-		test_text = argv[optind++];
+	if (s->mode == O_TEST && optind < argc)
+		s->test_text = argv[optind++];
 	if (optind < argc) {
 		diag_warn("unexpected operand \"%s\"", argv[optind]);
 		usage(stderr);
-		return EXIT_USAGE;
+		return 1 + EXIT_USAGE;
 	}
-	diag_set_verbosity(verbosity);
-	if (env_file && dotenv_load(env_file, 0, err, sizeof err) < 0) {
+	return 0;
+}
+
+/* Environment, token, API handle: 0 ok, -1 a configuration error (said). */
+static int
+configure(struct setup *s)
+{
+	const char *url;
+	char err[512];
+	int absent;
+
+	if (s->env_file && dotenv_load(s->env_file, 0, err, sizeof err) < 0) {
 		diag_warn("%s", err);
-		return EXIT_USAGE;
+		return -1;
 	}
-	if (topt.api_url == NULL)
-		topt.api_url = getenv("TELEGRAM_API_URL");
-	if (topt.api_url != NULL && *topt.api_url == '\0')
-		topt.api_url = NULL;
+	if (s->api.api_url == NULL)
+		s->api.api_url = getenv("TELEGRAM_API_URL");
+	if (s->api.api_url != NULL && *s->api.api_url == '\0')
+		s->api.api_url = NULL;
+	url = s->api.api_url;
+	if (url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+		diag_warn("API URL must start with https:// or http://");
+		return -1;
+	}
 	if (cfg.chat == NULL && (cfg.chat = getenv("SENTRY_ALERT_CHAT_ID")) != NULL &&
 	    *cfg.chat == '\0')
 		cfg.chat = NULL;
 	if (cfg.chat && strlen(cfg.chat) > 63) {
 		diag_warn("chat id too long");
-		return EXIT_USAGE;
+		return -1;
 	}
-	token = secret_load("SENTRY_ALERT_TELEGRAM_TOKEN", token_file, &absent,
-	    err, sizeof err);
-	if (token == NULL && !absent) {
+	s->token = secret_load("SENTRY_ALERT_TELEGRAM_TOKEN", s->token_file,
+	    &absent, err, sizeof err);
+	if (s->token == NULL && !absent) {
 		diag_warn("bot token: %s", err);
-		return EXIT_USAGE;
+		return -1;
 	}
-	cfg.dry_run = token == NULL;
-	if (token && topt.api_url && strncmp(topt.api_url, "http://", 7) == 0 &&
-	    !local_url(topt.api_url + 7))
-		diag_warn("the API URL is http:// to another host: the bot token "
-		    "travels unencrypted");
-	if (token) {
-		diag_secret(token);
-		if ((api = tgapi_new(&topt, token, err, sizeof err)) == NULL) {
-			diag_warn("%s", err);
-			secret_free(token);
-			return EXIT_USAGE;
-		}
-	} else if (mode == O_GET_ME || mode == O_GET_UPDATES) {
+	cfg.dry_run = s->token == NULL;
+	if (cfg.dry_run && (s->mode == O_GET_ME || s->mode == O_GET_UPDATES)) {
 		diag_warn("no bot token: set SENTRY_ALERT_TELEGRAM_TOKEN or "
 		    "use --token-file (the token @BotFather gave you)");
-		return EXIT_USAGE;
-	} else if (topt.api_url && strncmp(topt.api_url, "http://", 7) != 0 &&
-	    strncmp(topt.api_url, "https://", 8) != 0) {
-		diag_warn("API URL must start with https:// or http://");
-		return EXIT_USAGE;
+		return -1;
 	}
-	if ((pace = pace_new(&limits)) == NULL) {
-		diag_warn("out of memory");
-		return EXIT_TEMPFAIL;
-	}
-	if (mode == O_TEST && cfg.chat == NULL && !cfg.dry_run) {
+	if (s->mode == O_TEST && cfg.chat == NULL && !cfg.dry_run) {
 		diag_warn("--test-message: set SENTRY_ALERT_CHAT_ID (or --chat): "
 		    "--get-updates lists the chats that wrote to the bot");
+		return -1;
+	}
+	if (cfg.dry_run)
+		return 0;
+	diag_secret(s->token);
+	if (url && strncmp(url, "http://", 7) == 0 && !local_url(url + 7))
+		diag_warn("the API URL is http:// to another host: the bot token "
+		    "travels unencrypted");
+	if ((api = tgapi_new(&s->api, s->token, err, sizeof err)) == NULL) {
+		diag_warn("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct setup s = { .api = { .connect_timeout_ms = 10000,
+	    .timeout_ms = 30000 } };
+	int status;
+
+	diag_ensure_fds();
+	diag_init("tg-send");
+	signal(SIGPIPE, SIG_IGN);
+	migrated = jv_object();
+	partial = jv_null();
+	pace_default_limits(&s.limits);
+	if ((status = options(argc, argv, &s)) != 0)
+		return status - 1;
+	diag_set_verbosity(s.verbosity);
+	if (configure(&s) < 0 || (s.mode == 0 && open_files() < 0)) {
 		status = EXIT_USAGE;
-	} else if (mode == 0 && open_files() < 0) {
-		status = EXIT_USAGE;
+	} else if ((pace = pace_new(&s.limits)) == NULL) {
+		diag_warn("out of memory");
+		status = EXIT_TEMPFAIL;
 	} else {
 		signal(SIGTERM, on_term);
 		signal(SIGINT, on_term);
-		status = mode == O_GET_ME ? get_me() : mode == O_GET_UPDATES ?
-		    get_updates() : mode == O_TEST ? test_message(test_text) :
-		    run();
+		status = s.mode == O_GET_ME ? get_me() :
+		    s.mode == O_GET_UPDATES ? get_updates() :
+		    s.mode == O_TEST ? test_message(s.test_text) : run();
 	}
 	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
 		diag_warn("stdout: %s", strerror(errno));
@@ -1263,6 +1294,6 @@ main(int argc, char *argv[])
 	jv_free(partial);
 	pace_free(pace);
 	tgapi_free(api);
-	secret_free(token);
+	secret_free(s.token);
 	return status;
 }
