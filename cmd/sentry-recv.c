@@ -24,7 +24,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -918,56 +917,76 @@ serve_stdio(void)
 static int listeners[MAX_LISTEN];
 static int nlisteners;
 
+/*
+ * Numeric addresses only ("127.0.0.1:8001", "[::1]:8001", "*:8001",
+ * "localhost:8001"): name lookups would need NSS, which a static binary
+ * cannot load.
+ */
 static int
 bind_listener(const char *spec)
 {
-	char host[256], addr[INET6_ADDRSTRLEN];
-	const char *port = strrchr(spec, ':');
-	struct addrinfo hints = { 0 }, *res, *ai;
+	char host[INET6_ADDRSTRLEN + 2], addr[INET6_ADDRSTRLEN];
+	const char *colon = strrchr(spec, ':');
 	struct sockaddr_storage ss;
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
 	socklen_t len = sizeof ss;
 	size_t hl;
-	int fd = -1, one = 1, err;
+	char *end;
+	unsigned long port;
+	int fd, one = 1;
 
-	if (port == NULL || port == spec || port[1] == '\0') {
+	if (colon == NULL || colon[1] == '\0') {
 		diag_warn("-l %s: expected ADDRESS:PORT", spec);
 		return EXIT_USAGE;
 	}
-	hl = (size_t)(port - spec);
-	if (spec[0] == '[' && hl > 2 && spec[hl - 1] == ']')
+	port = strtoul(colon + 1, &end, 10);
+	hl = (size_t)(colon - spec);
+	if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']')
 		spec++, hl -= 2;
-	if (hl >= sizeof host) {
-		diag_warn("-l: address too long");
+	if (*end || port > 65535 || hl >= sizeof host) {
+		diag_warn("-l %s: expected ADDRESS:PORT", spec);
 		return EXIT_USAGE;
 	}
 	memcpy(host, spec, hl);
 	host[hl] = '\0';
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((err = getaddrinfo(host, port + 1, &hints, &res)) != 0) {
-		diag_warn("-l %s: %s", spec, gai_strerror(err));
+	memset(&ss, 0, sizeof ss);
+	if (strcmp(host, "localhost") == 0)
+		snprintf(host, sizeof host, "127.0.0.1");
+	if (host[0] == '\0' || strcmp(host, "*") == 0) {
+		in6->sin6_family = AF_INET6;	/* any address, v4 and v6 */
+		in6->sin6_addr = in6addr_any;
+		in6->sin6_port = htons((uint16_t)port);
+		len = sizeof *in6;
+	} else if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+		len = sizeof *in4;
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		len = sizeof *in6;
+	} else {
+		diag_warn("-l %s: not a numeric address", host);
 		return EXIT_USAGE;
 	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0);
-		if (fd == -1)
-			continue;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd != -1) {
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, SOMAXCONN) == 0)
-			break;
-		err = errno;
-		close(fd);
-		fd = -1;
-		errno = err;
+		if (bind(fd, (struct sockaddr *)&ss, len) == -1 ||
+		    listen(fd, SOMAXCONN) == -1) {
+			int saved = errno;
+
+			close(fd);
+			fd = -1;
+			errno = saved;
+		}
 	}
-	freeaddrinfo(res);
 	if (fd == -1) {
 		diag_warn("-l %s: %s", spec, strerror(errno));
 		return EXIT_TEMPFAIL;
 	}
+	len = sizeof ss;
 	listeners[nlisteners++] = fd;
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
 		addr_text((struct sockaddr *)&ss, addr, sizeof addr);
