@@ -13,6 +13,12 @@
  * and the chain resends it.  Delivery is at least once: a connection lost
  * after Telegram took a message makes the resend a duplicate.
  *
+ * Telegram's answers decide what happens next: 429 waits retry_after,
+ * 5xx/HTML/network errors back off and retry, unparsable HTML is resent as
+ * plain text, a migrated group is followed (remembered in --state), a text
+ * too long is split (progress also in --state), 403 and "chat not found"
+ * are failed for good, 401 stops with exit 2.  Sends are paced (pace.h).
+ *
  * Without a token it is a dry run: each message is shown on stderr.
  * Helper modes for setting up: --get-me, --get-updates, --test-message.
  *
