@@ -92,6 +92,31 @@ on_signal(int sig)
 	stopping = 1;
 }
 
+/*
+ * poll(2) stdin for up to timeout_ms (-1: no limit): > 0 input (or a
+ * signal to stop), 0 timed out.  SIGTERM and SIGINT are blocked from the
+ * flag test until ppoll(2) unblocks them, so one that arrives just
+ * before the wait ends it at once instead of being noticed at the next
+ * record.
+ */
+static int
+wait_stdin(int timeout_ms)
+{
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+	struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
+	sigset_t stop, old;
+	int n = 1;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	if (!stopping)
+		n = ppoll(&p, 1, timeout_ms < 0 ? NULL : &ts, &old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return n != 0 || stopping;
+}
+
 static void
 usage(FILE *f, int status)
 {
@@ -205,7 +230,6 @@ commit(void)
 static int
 more_input_soon(int nonblocking)
 {
-	struct pollfd p = { .fd = 0, .events = POLLIN };
 	int64_t hold = S.save_ms * COMMIT_HOLD_FACTOR, left;
 
 	if (!nonblocking || S.held_since == 0 || S.state_path == NULL)
@@ -213,7 +237,7 @@ more_input_soon(int nonblocking)
 	if (hold > COMMIT_HOLD_MAX_MS)
 		hold = COMMIT_HOLD_MAX_MS;
 	left = S.held_since + hold - clock_mono_ms();
-	return left > 0 && poll(&p, 1, (int)left) > 0;
+	return left > 0 && wait_stdin((int)left) && !stopping;
 }
 
 static void
@@ -669,7 +693,6 @@ duration_arg(const char *flag, const char *text)
 static int
 wait_input(int nonblocking)
 {
-	struct pollfd p = { .fd = 0, .events = POLLIN };
 	int timeout = -1;
 
 	if (!nonblocking)
@@ -682,9 +705,7 @@ wait_input(int nonblocking)
 			return 0;
 		timeout = left > 60000 ? 60000 : (int)left;
 	}
-	if (poll(&p, 1, timeout) == 0)
-		return 0;
-	return 1;
+	return wait_stdin(timeout);
 }
 
 int
