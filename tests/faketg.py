@@ -36,7 +36,9 @@ Methods:
                ins s strike del span tg-spoiler a code pre blockquote
                tg-emoji; entities &lt; &gt; &amp; &quot; &#N; &#xN;, any
                other &name; is literal text), the text after parsing at
-               most 4096 UTF-16 code units.  Answers
+               most 4096 UTF-16 code units, every URL button's host with
+               a dot (else 400 "Bad Request: BUTTON_URL_INVALID", as
+               Telegram answers for http://localhost/...).  Answers
                {"ok":true,"result":{"message_id":N,"from":{..bot..},
                "chat":{"id":..,"type":..},"date":..,"text":..}} with N
                counting up from 1 across the whole run.
@@ -87,6 +89,8 @@ Kinds ("kind"; a rule with "status" and no "kind" is kind "status"):
   blocked           403 "Forbidden: bot was blocked by the user"
   kicked            403 "Forbidden: bot was kicked from the group chat"
   chat_not_found    400 "Bad Request: chat not found"
+  thread_not_found  400 "Bad Request: message thread not found" when the
+                    request has a message_thread_id
   migrate           400 "Bad Request: group chat was upgraded to a supergroup
                     chat" with parameters.migrate_to_chat_id = "to" (number)
   parse_entities    400 "Bad Request: can't parse entities: ..." but only
@@ -171,6 +175,8 @@ class FaultRule:
             text = params.get("text")
             if not isinstance(text, str) or utf16_len(text) > int(s["max_text"]):
                 return False
+        if self.kind == "thread_not_found" and "message_thread_id" not in params:
+            return False
         if self.kind == "parse_entities" and not params.get("parse_mode"):
             return False
         if self.kind == "too_long":
@@ -340,6 +346,19 @@ def visible_text(params):
         except MarkupError:
             return text
     return text
+
+
+def buttons_ok(markup):
+    """False when a URL button's host has no dot (Telegram refuses it)."""
+    if not isinstance(markup, dict):
+        return True
+    for row in markup.get("inline_keyboard") or []:
+        for b in row if isinstance(row, list) else []:
+            if isinstance(b, dict) and "url" in b:
+                host = urllib.parse.urlsplit(str(b["url"])).hostname or ""
+                if "." not in host:
+                    return False
+    return True
 
 
 def chat_object(chat_id):
@@ -528,6 +547,8 @@ class Handler(BaseHTTPRequestHandler):
             self.answer_error(entry, 403, "Forbidden: bot was kicked from the group chat")
         elif kind == "chat_not_found":
             self.answer_error(entry, 400, "Bad Request: chat not found")
+        elif kind == "thread_not_found":
+            self.answer_error(entry, 400, "Bad Request: message thread not found")
         elif kind == "migrate":
             to = int(s.get("to", -1001000000001))
             self.answer_error(entry, 400,
@@ -571,6 +592,9 @@ class Handler(BaseHTTPRequestHandler):
                 return None
         if utf16_len(shown) > MAX_TEXT:
             self.answer_error(entry, 400, "Bad Request: message is too long")
+            return None
+        if not buttons_ok(params.get("reply_markup")):
+            self.answer_error(entry, 400, "Bad Request: BUTTON_URL_INVALID")
             return None
         mid = self.state.message_id()
         entry["delivered"] = True

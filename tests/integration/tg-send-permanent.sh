@@ -12,7 +12,8 @@ start_with_faults '[
  {"chat_id":"-100777","kind":"kicked"},
  {"chat_id":"-100555","kind":"chat_not_found"},
  {"chat_id":"-42","kind":"migrate","to":"-1001234"},
- {"text_contains":"BADHTML","kind":"parse_entities"}
+ {"text_contains":"BADHTML","kind":"parse_entities"},
+ {"chat_id":"304","kind":"thread_not_found"}
 ]'
 long=$(i=0; printf '<b>Long trace</b>\n<pre>'; while [ $i -lt 300 ]; do
 	printf 'File "app.py", line %04d, in handler &amp; co\n' $i; i=$((i + 1)); done
@@ -27,12 +28,13 @@ kb='{"reply_markup":{"inline_keyboard":[[{"text":"Open in Sentry","url":"https:/
 	record r6 6 300 'ZeroDivisionError in <module> &amp; BADHTML <b>x</b>'
 	record r7 7 301 'a <b>mangled</b> <module> title'
 	record r8 8 302 "$long" "$kb"
-	record r9 9 303 'last one'
+	record r9 9 303 'last one' '{"reply_markup":{"inline_keyboard":[[{"text":"Open in Sentry","url":"http://sentry/organizations/x/issues/1/"}]]}}'
+	record r10 10 304 'topic gone' '{"message_thread_id":77}'
 } >"$T/in"
 tgsend -a "$T/acked" -s "$T/state" -d "$T/dead" <"$T/in" >"$T/out" 2>"$T/err"
 st=$?
 [ $st -eq 0 ] || fail "exit status $st: $(cat "$T/err")"
-[ "$(cat "$T/acked")" = 9 ] || fail "acked '$(cat "$T/acked")', want 9"
+[ "$(cat "$T/acked")" = 10 ] || fail "acked '$(cat "$T/acked")', want 10"
 pass "every record handled and acknowledged"
 
 jq -e -s 'map(.id) == ["r1","r3","r4"] and
@@ -56,7 +58,7 @@ jq -e '.migrated == {"-42":"-1001234"}' "$T/state" >/dev/null ||
 	fail "the old chat was asked again after the migration"
 pass "migrated group: resent to the new chat, remembered in the state file"
 # A new run remembers it from the state file.
-record r10 10 -42 'after a restart' | tgsend -a "$T/acked" -s "$T/state" >"$T/out2" 2>"$T/err2" ||
+record r11 11 -42 'after a restart' | tgsend -a "$T/acked" -s "$T/state" >"$T/out2" 2>"$T/err2" ||
 	fail "rerun: $(cat "$T/err2")"
 jq -e '.sent.chat_id == "-1001234" and (.sent | has("migrated_from") | not)' "$T/out2" >/dev/null ||
 	fail "state not used: $(cat "$T/out2")"
@@ -88,14 +90,23 @@ jq -e -s '.[7].sent.message_ids | length == 4' "$T/out" >/dev/null ||
 	fail "split ids: $(sed -n 8p "$T/out")"
 pass "message too long: sent in 4 well-formed parts, every line once, button on the last"
 [ "$(delivered 'last one')" = 1 ] || fail "record after the split not sent"
+jq -e -s '.[8].sent.without_buttons and .[9].sent.without_topic' "$T/out" >/dev/null &&
+	jq -e -s '[.[] | select(.params.chat_id == "303" or .params.chat_id == "304") |
+	[.status, (.params | has("reply_markup") or has("message_thread_id"))]] ==
+	[[400,true],[200,false],[400,true],[200,false]]' "$FAKETG_LOG" >/dev/null ||
+	fail "button / topic fallbacks: $(sed -n '9,10p' "$T/out")"
+grep -q 'r9: Bad Request: BUTTON_URL_INVALID: sending without the buttons' "$T/err" &&
+	grep -q 'r10: Bad Request: message thread not found: sending without the topic' "$T/err" ||
+	fail "fallback messages: $(cat "$T/err")"
+pass "a refused button or a deleted topic: sent without it, said so"
 
 # A rejected token: exit 2, said plainly, nothing acknowledged or written.
-echo 9 >"$T/acked"
-record r11 11 400 'never' | SENTRY_ALERT_TELEGRAM_TOKEN=4242424242:AAH-wrong-token-abcdef \
+echo 11 >"$T/acked"
+record r12 12 400 'never' | SENTRY_ALERT_TELEGRAM_TOKEN=4242424242:AAH-wrong-token-abcdef \
 	TELEGRAM_API_URL=$FAKETG_URL timeout 30 tg-send -a "$T/acked" >"$T/out3" 2>"$T/err3"
 st=$?
 [ $st -eq 2 ] || fail "bad token: exit $st"
-[ "$(cat "$T/acked")" = 9 ] && [ ! -s "$T/out3" ] || fail "bad token: acknowledged or written"
+[ "$(cat "$T/acked")" = 11 ] && [ ! -s "$T/out3" ] || fail "bad token: acknowledged or written"
 grep -q 'Telegram rejects the bot token (401 Unauthorized)' "$T/err3" ||
 	fail "bad token message: $(cat "$T/err3")"
 grep -q 'wrong-token' "$T/err3" && fail "the bad token was printed"
