@@ -1,5 +1,6 @@
 /* Unit tests: lib/tgapi (answer parser and text rules; no network). */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -261,6 +262,122 @@ START_TEST(split_real_size)
 }
 END_TEST
 
+/* text without white space and (html) without the known tags */
+static char *
+squeeze(const char *s, int html)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+
+	while (*s) {
+		if (html && *s == '<' && (strncmp(s, "<b>", 3) == 0 ||
+		    strncmp(s, "</b>", 4) == 0 || strncmp(s, "<i>", 3) == 0 ||
+		    strncmp(s, "</i>", 4) == 0 || strncmp(s, "<pre>", 5) == 0 ||
+		    strncmp(s, "</pre>", 6) == 0 ||
+		    strncmp(s, "<a href=\"https://x.io\">", 23) == 0 ||
+		    strncmp(s, "</a>", 4) == 0)) {
+			s = strchr(s, '>') + 1;
+			continue;
+		}
+		if (*s != ' ' && *s != '\n')
+			*o++ = *s;
+		s++;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* 1 when every known tag in s is closed in order. */
+static int
+balanced(const char *s)
+{
+	char stack[64][8];
+	int n = 0;
+
+	for (; *s; s++) {
+		char name[8];
+
+		if (*s != '<')
+			continue;
+		if (sscanf(s, "<%7[a-z]", name) == 1 &&
+		    strstr("b i pre a", name) && (s[1 + strlen(name)] == '>' ||
+		    s[1 + strlen(name)] == ' ')) {
+			if (n == 64)
+				return 0;
+			strcpy(stack[n++], name);
+		} else if (sscanf(s, "</%7[a-z]>", name) == 1 &&
+		    strstr("b i pre a", name)) {
+			if (n == 0 || strcmp(stack[--n], name) != 0)
+				return 0;
+		}
+	}
+	return n == 0;
+}
+
+START_TEST(split_properties)
+{
+	static const char *const pieces[] = { "word", " ", "\n", "&amp;",
+	    "\xd0\xb6", "\xf0\x9f\x9a\xa8", "<b>", "</b>", "<i>", "</i>",
+	    "<pre>", "</pre>", "<a href=\"https://x.io\">", "</a>",
+	    "longerwordwithoutspaces", "<module>" };
+	unsigned seed = 12345;
+
+	/* Tags nest at most 3 deep, so that a part always has room for the
+	 * tags it must reopen and close (60 units) and one character. */
+	for (int round = 0; round < 400; round++) {
+		char text[4096] = "", open[16][32];
+		int nopen = 0, html = round % 2;
+		size_t limit = 60 + (size_t)(round % 50) * 3, n;
+		char **p, *want, *got;
+		size_t len = 0;
+
+		/* Random text; with html, tags are well nested. */
+		for (int i = 0; i < 80 && len < 3500; i++) {
+			int k;
+
+			seed = seed * 1103515245 + 12345;
+			k = (int)((seed >> 16) % 16);
+			if (!html && k >= 6 && k <= 13)
+				k = 0;
+			if (k == 6 || k == 8 || k == 10 || k == 12) {
+				if (nopen == 3 || (k == 12 && nopen > 0))
+					continue;
+				strcpy(open[nopen++], pieces[k + 1]);
+			} else if (k == 7 || k == 9 || k == 11 || k == 13) {
+				if (nopen == 0)
+					continue;
+				strcat(text, open[--nopen]);
+				len = strlen(text);
+				continue;
+			}
+			strcat(text, pieces[k]);
+			len = strlen(text);
+		}
+		while (nopen > 0)
+			strcat(text, open[--nopen]);
+		ck_assert_int_eq(tgapi_split(text, html, limit, &p, &n), 0);
+		got = calloc(1, strlen(text) * 3 + 1);
+		for (size_t i = 0; i < n; i++) {
+			ck_assert_msg(units(p[i]) <= limit, "part %zu of \"%s\" "
+			    "is %zu units, limit %zu", i, text, units(p[i]), limit);
+			if (html)
+				ck_assert_msg(balanced(p[i]), "unbalanced part "
+				    "\"%s\" of \"%s\"", p[i], text);
+			strcat(got, p[i]);
+		}
+		want = squeeze(text, html);
+		{
+			char *g = squeeze(got, html);
+
+			ck_assert_str_eq(g, want);
+			free(g);
+		}
+		free(want);
+		free(got);
+		tgapi_parts_free(p, n);
+	}
+}
+END_TEST
+
 START_TEST(transport_errors_hide_the_token)
 {
 	static const char token[] = "4242:SeCrEt-token-in-the-url";
@@ -318,6 +435,7 @@ main(void)
 	tcase_add_test(tc, split_lines);
 	tcase_add_test(tc, split_html);
 	tcase_add_test(tc, split_real_size);
+	tcase_add_test(tc, split_properties);
 	tcase_add_test(tc, transport_errors_hide_the_token);
 	tcase_add_test(tc, bad_options);
 	suite_add_tcase(s, tc);
