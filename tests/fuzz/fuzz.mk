@@ -56,6 +56,11 @@ ifneq ($(wildcard lib/http.c),)
 FUZZ_TARGETS += http
 fuzz_http_OBJS = lib/http.o
 endif
+ifneq ($(wildcard lib/jsonstr.c),)
+FUZZ_TARGETS += jsonstr
+fuzz_jsonstr_OBJS = lib/jsonstr.o lib/jvx.o
+fuzz_jsonstr_LIBS = -ljq
+endif
 ifneq ($(wildcard lib/alert.c),)
 FUZZ_TARGETS += alert
 fuzz_alert_OBJS = lib/alert.o lib/jvx.o lib/clock.o

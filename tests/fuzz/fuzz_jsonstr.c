@@ -1,0 +1,162 @@
+/*
+ * fuzz_jsonstr: sentry-recv's libc-only JSON writer (lib/jsonstr), which
+ * turns every request's exact bytes into the record, against libjq.
+ * For arbitrary bytes: the escaped text, in quotes, must parse as JSON
+ * and give back exactly the bytes when they are UTF-8; its length must be
+ * jsonstr_escaped_len's; the two UTF-8 validators in the tree must agree;
+ * base64 must decode back to the bytes; a small output buffer (the first
+ * byte picks its size) must not change what is written.
+ */
+#include <string.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "jsonstr.h"
+#include "jvx.h"
+#include "fuzz.h"
+
+static int fd = -1;
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	fd = memfd_create("fuzz_jsonstr", 0);
+	return fd == -1 ? -1 : 0;
+}
+
+/* Everything written to fd since the last rewind, NUL-terminated. */
+static char *
+written(size_t *len)
+{
+	off_t end = lseek(fd, 0, SEEK_CUR);
+	char *buf = malloc((size_t)end + 1);
+
+	fuzz_assert(buf != NULL);
+	fuzz_assert(pread(fd, buf, (size_t)end, 0) == end);
+	buf[end] = '\0';
+	*len = (size_t)end;
+	return buf;
+}
+
+static void
+rewind_fd(void)
+{
+	fuzz_assert(ftruncate(fd, 0) == 0);
+	fuzz_assert(lseek(fd, 0, SEEK_SET) == 0);
+}
+
+static int
+b64val(int c)
+{
+	const char *set =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p = c ? strchr(set, c) : NULL;
+
+	return p ? (int)(p - set) : -1;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
+{
+	struct jsonstr_out o;
+	char obuf[4096], *text;
+	size_t cap, len, n, elen;
+	int valid;
+	jv v;
+
+	if (size == 0)
+		return 0;
+	cap = 1 + bytes[0] * 16 % sizeof obuf;
+	bytes++, size--;
+
+	fuzz_assert(jsonstr_utf8_valid(bytes, size) ==
+	    jvx_utf8_valid(bytes, size));
+	elen = jsonstr_escaped_len(bytes, size, &valid);
+	fuzz_assert(valid == jsonstr_utf8_valid(bytes, size));
+
+	/* The escaped string parses back to the same bytes. */
+	rewind_fd();
+	jsonstr_init(&o, fd, obuf, cap);
+	jsonstr_put(&o, "\"", 1);
+	jsonstr_escape(&o, bytes, size);
+	jsonstr_put(&o, "\"", 1);
+	fuzz_assert(jsonstr_flush(&o) == 0);
+	text = written(&len);
+	fuzz_assert(len == elen + 2);
+	fuzz_assert(o.written == len);
+	v = jvx_parse(text, len);
+	if (!jv_is_valid(v)) {
+		jv m = jv_invalid_get_msg(v);
+
+		fprintf(stderr, "not JSON: %s\n", jv_get_kind(m) ==
+		    JV_KIND_STRING ? jv_string_value(m) : "?");
+		fuzz_assert(!"escaped text parses");
+	}
+	fuzz_assert(jv_get_kind(v) == JV_KIND_STRING);
+	if (valid) {
+		n = (size_t)jv_string_length_bytes(jv_copy(v));
+		fuzz_assert(n == size &&
+		    memcmp(jv_string_value(v), bytes, size) == 0);
+	}
+	jv_free(v);
+	free(text);
+
+	/* The lower-cased escape parses too. */
+	rewind_fd();
+	jsonstr_init(&o, fd, obuf, cap);
+	jsonstr_put(&o, "\"", 1);
+	jsonstr_escape_lower(&o, bytes, size);
+	jsonstr_put(&o, "\"", 1);
+	fuzz_assert(jsonstr_flush(&o) == 0);
+	text = written(&len);
+	v = jvx_parse(text, len);
+	fuzz_assert(jv_get_kind(v) == JV_KIND_STRING);
+	jv_free(v);
+	free(text);
+
+	/* base64 decodes back to the bytes. */
+	rewind_fd();
+	jsonstr_init(&o, fd, obuf, cap);
+	jsonstr_base64(&o, bytes, size);
+	fuzz_assert(jsonstr_flush(&o) == 0);
+	text = written(&len);
+	fuzz_assert(len == jsonstr_base64_len(size));
+	fuzz_assert(len % 4 == 0);
+	n = 0;
+	for (size_t i = 0; i < len; i += 4) {
+		int a = b64val(text[i]), b = b64val(text[i + 1]);
+		int c = text[i + 2] == '=' ? 0 : b64val(text[i + 2]);
+		int d = text[i + 3] == '=' ? 0 : b64val(text[i + 3]);
+		unsigned w;
+
+		fuzz_assert(a >= 0 && b >= 0 && c >= 0 && d >= 0);
+		w = (unsigned)a << 18 | (unsigned)b << 12 | (unsigned)c << 6 |
+		    (unsigned)d;
+		fuzz_assert(n < size && bytes[n++] == (uint8_t)(w >> 16));
+		if (text[i + 2] != '=')
+			fuzz_assert(n < size && bytes[n++] == (uint8_t)(w >> 8));
+		if (text[i + 3] != '=')
+			fuzz_assert(n < size && bytes[n++] == (uint8_t)w);
+	}
+	fuzz_assert(n == size);
+	free(text);
+
+	/* Decimal numbers. */
+	if (size >= 8) {
+		uint64_t u;
+		char want[32];
+
+		memcpy(&u, bytes, sizeof u);
+		rewind_fd();
+		jsonstr_init(&o, fd, obuf, cap);
+		jsonstr_u64(&o, u);
+		fuzz_assert(jsonstr_flush(&o) == 0);
+		text = written(&len);
+		snprintf(want, sizeof want, "%llu", (unsigned long long)u);
+		fuzz_assert(strcmp(text, want) == 0);
+		fuzz_assert(jsonstr_digits(u) == strlen(want));
+		free(text);
+	}
+	return 0;
+}
