@@ -27,6 +27,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +61,7 @@
 #define LINGER_MS 2000
 #define LINGER_BYTES (1 << 20)
 #define MAX_LISTEN 16
-#define FD_RESERVE 16		/* stdio, syslog, spool and segment files */
+#define FD_RESERVE 24		/* stdio, syslog, spool files, sync pipes */
 
 struct config {
 	const char *path, *health, *output, *spool, *follow, *listen;
@@ -71,7 +72,7 @@ struct config {
 	int any_type, once;
 };
 
-enum { C_HEAD, C_BODY, C_READY, C_SEND, C_LINGER, C_DONE };
+enum { C_HEAD, C_BODY, C_READY, C_SYNC, C_SEND, C_LINGER, C_DONE };
 
 struct conn {
 	int rfd, wfd;
@@ -251,11 +252,12 @@ record_len(const struct conn *c, const char *received, int utf8, size_t body_len
 
 /*
  * Append the records of conns[0..n) to the spool or the output file.
- * 0 when all are durably written, -1 (errno set) when none may be
- * acknowledged.
+ * 0 when all are written, with *syncfd the descriptor to fdatasync and
+ * close before acknowledging them (-1: nothing to sync, a FIFO); -1
+ * (errno set) when none may be acknowledged.
  */
 static int
-write_records(struct conn **conns, size_t n)
+write_records(struct conn **conns, size_t n, int *syncfd)
 {
 	struct jsonstr_out o;
 	char received[CLOCK_RFC3339_SIZE];
@@ -307,13 +309,20 @@ write_records(struct conn **conns, size_t n)
 	}
 	jsonstr_flush(&o);
 	failed = o.err;
-	if (have_spool)
-		return spool_commit(&spool, failed);
+	*syncfd = -1;
+	if (have_spool) {
+		if ((*syncfd = spool_release(&spool, failed)) == -1)
+			return -1;
+		return 0;
+	}
 	if (!failed) {
 		struct stat st;
 
-		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fdatasync(fd) == -1)
-			failed = errno;
+		flock(fd, LOCK_UN);
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+			*syncfd = fd;
+			return 0;
+		}
 	}
 	close(fd);
 	if (failed) {
@@ -321,6 +330,16 @@ write_records(struct conn **conns, size_t n)
 		return -1;
 	}
 	return 0;
+}
+
+/* fdatasync and close; 0, or an errno. */
+static int
+sync_close(int fd)
+{
+	int err = fdatasync(fd) == -1 ? errno : 0;
+
+	close(fd);
+	return err;
 }
 
 /* ---- responses ---- */
@@ -786,23 +805,35 @@ conn_init(struct conn *c, int rfd, int wfd, char *in, size_t incap,
 	c->deadline = clock_mono_ms() + cf.timeout_ms;
 }
 
+/* Answer a batch: err 0 means written and synced. */
+static void
+answer(struct conn **batch, size_t n, int err)
+{
+	if (err == 0) {
+		for (size_t i = 0; i < n; i++)
+			accepted(batch[i]);
+		return;
+	}
+	/* the details are for the log, not for the internet */
+	diag_warn("%s: cannot keep %zu request%s: %s",
+	    have_spool ? cf.spool : cf.output, n, n == 1 ? "" : "s",
+	    strerror(err));
+	for (size_t i = 0; i < n; i++)
+		fail(batch[i], 503, "cannot keep the request now, retry later");
+}
+
 /* Commit every ready request at once: one fdatasync for all of them. */
 static void
 commit(struct conn **ready, size_t n)
 {
+	int fd;
+
 	if (n == 0)
 		return;
-	if (write_records(ready, n) == 0) {
-		for (size_t i = 0; i < n; i++)
-			accepted(ready[i]);
-	} else {
-		/* the details are for the log, not for the internet */
-		diag_warn("%s: cannot keep %zu request%s: %s",
-		    have_spool ? cf.spool : cf.output, n, n == 1 ? "" : "s",
-		    strerror(errno));
-		for (size_t i = 0; i < n; i++)
-			fail(ready[i], 503, "cannot keep the request now, retry later");
-	}
+	if (write_records(ready, n, &fd) == -1)
+		answer(ready, n, errno);
+	else
+		answer(ready, n, fd == -1 ? 0 : sync_close(fd));
 }
 
 /* ---- peers ---- */
@@ -1056,14 +1087,67 @@ conn_free(struct conn *c)
 	free(c);
 }
 
+/*
+ * The listener's fdatasync runs in a thread, so that while one batch is
+ * being synced the next one is read, parsed and written: group commit
+ * with a pipeline.  The thread only syncs and closes descriptors it is
+ * given through a pipe and answers through another; it shares nothing.
+ */
+static int sync_req[2] = { -1, -1 }, sync_done[2] = { -1, -1 };
+static pthread_t sync_thread;
+
+static void *
+syncer(void *arg)
+{
+	int fd, err;
+
+	(void)arg;
+	while (read(sync_req[0], &fd, sizeof fd) == (ssize_t)sizeof fd) {
+		err = sync_close(fd);
+		if (write(sync_done[1], &err, sizeof err) != (ssize_t)sizeof err)
+			break;
+	}
+	return NULL;
+}
+
+static int
+start_syncer(void)
+{
+	sigset_t all, old;
+	int ok;
+
+	if (pipe2(sync_req, O_CLOEXEC) == -1)
+		return -1;
+	if (pipe2(sync_done, O_CLOEXEC | O_NONBLOCK) == -1)
+		return -1;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);	/* signals are main's */
+	ok = pthread_create(&sync_thread, NULL, syncer, NULL) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ok ? 0 : -1;
+}
+
+/* The thread ends once the pending sync is done and its pipe is closed. */
+static void
+stop_syncer(void)
+{
+	close(sync_req[1]);
+	pthread_join(sync_thread, NULL);
+	close(sync_req[0]);
+	close(sync_done[0]);
+	close(sync_done[1]);
+}
+
 static int
 serve_listener(void)
 {
 	struct conn **conns = calloc(cf.max_conns, sizeof *conns);
 	struct conn **ready = calloc(cf.max_conns, sizeof *ready);
-	struct pollfd *pfd = calloc(cf.max_conns + MAX_LISTEN, sizeof *pfd);
-	size_t nconns = 0;
+	struct pollfd *pfd = calloc(cf.max_conns + MAX_LISTEN + 1, sizeof *pfd);
+	struct conn **batch = calloc(cf.max_conns, sizeof *batch);
+	size_t nconns = 0, nbatch = 0;
 	int64_t accept_pause = 0;
+	int threaded = start_syncer() == 0, busy = 0;
 
 	struct rlimit rl;
 
@@ -1087,26 +1171,31 @@ serve_listener(void)
 			    "limit %lu)", cf.max_conns, (unsigned long)rl.rlim_cur);
 		}
 	}
-	if (conns == NULL || ready == NULL || pfd == NULL) {
+	if (conns == NULL || ready == NULL || pfd == NULL || batch == NULL) {
 		diag_warn("out of memory");
 		return EXIT_TEMPFAIL;
 	}
 	while (!stopping) {
 		int64_t now = clock_mono_ms(), wait = 1000;
-		size_t np = 0, nready = 0;
+		size_t np = 0, nready = 0, base;
 
 		for (int i = 0; i < nlisteners; i++) {
 			pfd[np].fd = listeners[i];
 			pfd[np++].events = nconns < cf.max_conns &&
 			    now >= accept_pause ? POLLIN : 0;
 		}
+		pfd[np].fd = sync_done[0];
+		pfd[np++].events = POLLIN;
+		base = np;
 		if (now < accept_pause && accept_pause - now < wait)
 			wait = accept_pause - now;
 		for (size_t i = 0; i < nconns; i++) {
 			struct conn *c = conns[i];
 
-			if (c->state == C_READY)
+			if (c->state == C_READY && !busy)
 				wait = 0;
+			else if (c->state == C_READY || c->state == C_SYNC)
+				;
 			else if (c->deadline - now < wait)
 				wait = c->deadline - now > 0 ? c->deadline - now : 0;
 			pfd[np].fd = c->rfd;
@@ -1118,9 +1207,18 @@ serve_listener(void)
 			diag_warn("poll: %s", strerror(errno));
 			return EXIT_TEMPFAIL;
 		}
+		if (busy && (pfd[base - 1].revents & POLLIN)) {
+			int err;
+
+			if (read(sync_done[0], &err, sizeof err) == (ssize_t)sizeof err) {
+				answer(batch, nbatch, err);
+				busy = 0;
+				nbatch = 0;
+			}
+		}
 		for (size_t i = 0; i < nconns; i++) {
 			struct conn *c = conns[i];
-			short re = pfd[nlisteners + i].revents;
+			short re = pfd[base + i].revents;
 
 			if ((re & (POLLOUT | POLLERR | POLLHUP)) && c->outoff < c->outlen)
 				conn_write(c);
@@ -1131,12 +1229,30 @@ serve_listener(void)
 		now = clock_mono_ms();
 		for (size_t i = 0; i < nconns; i++) {
 			if (conns[i]->state != C_DONE && conns[i]->state != C_READY &&
-			    conns[i]->deadline <= now)
+			    conns[i]->state != C_SYNC && conns[i]->deadline <= now)
 				conn_timeout(conns[i]);
 			if (conns[i]->state == C_READY)
 				ready[nready++] = conns[i];
 		}
-		commit(ready, nready);
+		if (nready && !busy && threaded) {
+			int fd;
+
+			if (write_records(ready, nready, &fd) == -1) {
+				answer(ready, nready, errno);
+			} else if (fd == -1) {
+				answer(ready, nready, 0);
+			} else if (write(sync_req[1], &fd, sizeof fd) != (ssize_t)sizeof fd) {
+				answer(ready, nready, sync_close(fd));
+			} else {
+				for (size_t i = 0; i < nready; i++)
+					ready[i]->state = C_SYNC;
+				memcpy(batch, ready, nready * sizeof *ready);
+				nbatch = nready;
+				busy = 1;
+			}
+		} else if (nready && !threaded) {
+			commit(ready, nready);
+		}
 		for (size_t i = 0; i < nconns; i++)
 			if (conns[i]->outoff < conns[i]->outlen)
 				conn_write(conns[i]);
@@ -1178,10 +1294,13 @@ serve_listener(void)
 			}
 		}
 	}
+	if (threaded)
+		stop_syncer();
 	for (size_t i = 0; i < nconns; i++)
 		conn_free(conns[i]);
 	free(conns);
 	free(ready);
+	free(batch);
 	free(pfd);
 	return EXIT_DONE;
 }

@@ -261,6 +261,24 @@ spool_begin(struct spool *sp, uint64_t *pos)
 }
 
 int
+spool_release(struct spool *sp, int failed)
+{
+	int fd = sp->segfd;
+
+	sp->segfd = -1;
+	if (failed) {
+		if (ftruncate(fd, (off_t)sp->size_at_begin) == 0)
+			fdatasync(fd);
+		flock(sp->lockfd, LOCK_UN);
+		close(fd);
+		errno = failed;
+		return -1;
+	}
+	flock(sp->lockfd, LOCK_UN);
+	return fd;
+}
+
+int
 spool_commit(struct spool *sp, int failed)
 {
 	int saved = 0;

@@ -51,6 +51,15 @@ int spool_fd(const struct spool *sp);
  */
 int spool_commit(struct spool *sp, int failed);
 
+/*
+ * The first half of spool_commit, for a caller that syncs elsewhere (a
+ * thread, so that the next requests are read meanwhile): unlock and
+ * return the segment's descriptor, which the caller must fdatasync before
+ * acknowledging anything and then close.  With failed != 0, as in
+ * spool_commit: cut back, unlock, -1.
+ */
+int spool_release(struct spool *sp, int failed);
+
 /* Journal positions of the segments, ascending; *starts is malloc'd. */
 int spool_segments(struct spool *sp, uint64_t **starts, size_t *n);
 
