@@ -647,9 +647,12 @@ deliver(const jv *rec, const jv *tg, const char *method, struct delivery *d,
 				break;
 			units = tgapi_utf16_len(parts[k], strlen(parts[k]));
 			units = units > TGAPI_MAX_TEXT ? TGAPI_MAX_TEXT : units / 2;
+			/* Tags nested too deep to reopen in every part: cut
+			 * as text (Telegram's refusal then gets plain text). */
 			if (units < MIN_SPLIT ||
-			    tgapi_split(parts[k], html, units, &sub,
-			    &n) < 0 || n == 0)
+			    ((tgapi_split(parts[k], html, units, &sub, &n) < 0 ||
+			    n == 0) && (!html || tgapi_split(parts[k], 0, units,
+			    &sub, &n) < 0 || n == 0)))
 				break;
 			diag_warn("%s: message too long for Telegram: sending "
 			    "it in %zu parts", id, nparts - 1 + n);
