@@ -1,5 +1,6 @@
 /* Unit tests: lib/spool (journal segments, positions, follow, removal). */
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +178,34 @@ START_TEST(fresh_journal_starts_at_the_ack)
 }
 END_TEST
 
+START_TEST(release_for_a_sync_elsewhere)
+{
+	struct spool sp;
+	uint64_t at;
+	int fd;
+
+	fresh();
+	ck_assert_int_eq(spool_open(&sp, dir, 0), 0);
+	ck_assert_int_eq(spool_begin(&sp, &at), 0);
+	ck_assert_int_eq(write(spool_fd(&sp), "{\"a\":1}\n", 8), 8);
+	fd = spool_release(&sp, 0);
+	ck_assert_int_ge(fd, 0);
+	/* unlocked: the next writer goes on while the first one syncs */
+	ck_assert_int_eq(spool_begin(&sp, &at), 0);
+	ck_assert_uint_eq(at, 8);
+	ck_assert_int_eq(write(spool_fd(&sp), "{\"b\":", 5), 5);
+	ck_assert_int_eq(spool_release(&sp, EIO), -1);	/* taken back */
+	ck_assert_int_eq(errno, EIO);
+	ck_assert_int_eq(fdatasync(fd), 0);
+	close(fd);
+	ck_assert_int_eq(spool_begin(&sp, &at), 0);
+	ck_assert_uint_eq(at, 8);
+	ck_assert_int_eq(spool_commit(&sp, 0), 0);
+	spool_close(&sp);
+	cleanup();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -189,6 +218,7 @@ main(void)
 	tcase_add_test(tc, partial_lines_wait_and_torn_tails_are_cut);
 	tcase_add_test(tc, gc_keeps_the_newest_and_positions_survive);
 	tcase_add_test(tc, fresh_journal_starts_at_the_ack);
+	tcase_add_test(tc, release_for_a_sync_elsewhere);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
