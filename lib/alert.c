@@ -52,9 +52,19 @@ escape_at(const char *p)
 jv
 alert_parse(const char *body, size_t len)
 {
+	int repaired;
+
+	return alert_parse_repaired(body, len, &repaired);
+}
+
+jv
+alert_parse_repaired(const char *body, size_t len, int *repaired)
+{
 	char *copy = NULL;
 	const char *text = body;
 	jv v;
+
+	*repaired = 0;
 
 	if (len == 0)
 		return jv_invalid_with_msg(jv_string("empty body"));
@@ -90,6 +100,7 @@ alert_parse(const char *body, size_t len)
 					    jv_string("out of memory"));
 				memcpy(copy, body, len);
 				text = copy;
+				*repaired = 1;
 			}
 			memcpy(copy + i, "\\ufffd", 6);
 		}

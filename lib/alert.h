@@ -40,6 +40,10 @@ struct alert_input {
  */
 jv alert_parse(const char *body, size_t len);
 
+/* The same; *repaired set to 1 when the text had to be changed (lone
+ * surrogates), so that it no longer stands for the parsed value. */
+jv alert_parse_repaired(const char *body, size_t len, int *repaired);
+
 /* The alert view of a parsed payload. */
 jv alert_normalise(const jv *payload, const struct alert_input *in);
 
