@@ -404,12 +404,12 @@ find_rule(const char *name)
 	return NULL;
 }
 
-/* Carry out a decision {"rule":..., "drop":reason|null}: rec consumed. */
+/* Carry out a decision [rule|null, drop reason|null]: rec consumed. */
 static void
 carry_out(jv rec, const jv *decision)
 {
-	const char *rule = jvx_str(decision, "rule");
-	const char *drop = jvx_str(decision, "drop");
+	const char *rule = jvx_str(decision, "0");
+	const char *drop = jvx_str(decision, "1");
 
 	if (drop != NULL) {
 		static const char *const keep[] = { "v", "id", "seq", "received" };
@@ -449,13 +449,10 @@ carry_out(jv rec, const jv *decision)
 static jv
 decision(const char *rule, const char *drop)
 {
-	jv d = jv_object();
-
-	d = jv_object_set(d, jv_string("rule"),
-	    rule ? jv_string(rule) : jv_null());
-	d = jv_object_set(d, jv_string("drop"),
+	/* an array, not an object: the state keeps one per record id */
+	return jv_array_append(jv_array_append(jv_array(),
+	    rule ? jv_string(rule) : jv_null()),
 	    drop ? jv_string(drop) : jv_null());
-	return d;
 }
 
 /* Decide on a record with an alert (state updated); the decision. */

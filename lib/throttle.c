@@ -333,7 +333,9 @@ throttle_save(const struct throttle *t, int64_t horizon_ms)
 		o = jv_object_set(o, jv_string("total"),
 		    jv_number((double)e->total));
 		o = jv_object_set(o, jv_string("times"), times);
-		o = jv_object_set(o, jv_string("info"), jv_copy(e->info));
+		if (e->held > 0)	/* only a digest reads it */
+			o = jv_object_set(o, jv_string("info"),
+			    jv_copy(e->info));
 		issues = jv_array_append(issues, o);
 	}
 	jv saved = jv_object();
