@@ -1312,7 +1312,7 @@ follow(void)
 {
 	char acked_path[PATH_MAX];
 	uint64_t pos, acked, collected = UINT64_MAX;
-	int ino;
+	int ino, lock;
 
 	if (mkdir(cf.follow, 0700) == -1 && errno != EEXIST) {
 		diag_warn("%s: cannot create: %s", cf.follow, strerror(errno));
@@ -1321,6 +1321,22 @@ follow(void)
 	if (spool_open(&spool, cf.follow, cf.segment_max) == -1) {
 		diag_warn("%s: %s", cf.follow, strerror(errno));
 		return EXIT_TEMPFAIL;
+	}
+	/* One follower per spool: a second chain would send everything twice.
+	 * A new one waits here until the old one is gone. */
+	lock = openat(spool.dirfd, "follow.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock == -1) {
+		diag_warn("%s/follow.lock: %s", cf.follow, strerror(errno));
+		return EXIT_TEMPFAIL;
+	}
+	if (flock(lock, LOCK_EX | LOCK_NB) == -1) {
+		diag_warn("%s: another follower is running: waiting for it to stop",
+		    cf.follow);
+		while (flock(lock, LOCK_EX) == -1)
+			if (errno != EINTR) {
+				diag_warn("%s/follow.lock: %s", cf.follow, strerror(errno));
+				return EXIT_TEMPFAIL;
+			}
 	}
 	snprintf(acked_path, sizeof acked_path, "%s/acked", cf.follow);
 	if (cursor_read(acked_path, &pos) == -1) {
@@ -1362,6 +1378,7 @@ follow(void)
 	}
 	if (ino != -1)
 		close(ino);
+	close(lock);
 	spool_close(&spool);
 	return EXIT_DONE;
 }
