@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -412,6 +413,13 @@ write_all(int fd, const char *p, size_t n)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN) {
+				/* a non-blocking output: wait for the reader */
+				struct pollfd pfd = { fd, POLLOUT, 0 };
+
+				poll(&pfd, 1, -1);
+				continue;
+			}
 			return -1;
 		}
 		p += w;
