@@ -478,16 +478,24 @@ decide(const jv *rec, const jv *alert, int64_t now, const char *id)
 		explain(id, "filter: %s => dropped", why);
 		return decision("filter", why);
 	}
-	if ((key = issue_key(alert, keybuf, sizeof keybuf)) != NULL &&
-	    (issue = throttle_touch(S.issues, key)) == NULL) {
+	key = issue_key(alert, keybuf, sizeof keybuf);
+	int unseen = key != NULL && throttle_find(S.issues, key) == NULL;
+
+	if (key != NULL && (issue = throttle_touch(S.issues, key)) == NULL) {
 		diag_warn("%s: out of memory", id);
 		exit(EXIT_TEMPFAIL);
 	}
-	f.is_new = is_new(alert);
 	f.is_regression = action && strcmp(action, "unresolved") == 0;
 	/* comments, Seer updates and state changes are not occurrences */
 	int occurrence = !is_state_change(action) && !(kind &&
 	    (strcmp(kind, "comment") == 0 || strcmp(kind, "seer") == 0));
+	/*
+	 * Sentry's "first seen" alert rule arrives as an event_alert or a
+	 * legacy webhook with no first-seen mark in it: there, an issue this
+	 * stage has never seen counts as new too.
+	 */
+	f.is_new = is_new(alert) || (unseen && occurrence && kind &&
+	    (strcmp(kind, "event_alert") == 0 || strcmp(kind, "legacy") == 0));
 
 	if (issue) {
 		int resolving = (action && strcmp(action, "resolved") == 0) ||

@@ -1081,7 +1081,7 @@ match_cond(const struct rule_cond *c, const struct rule_facts *f,
 		if (f->is_new)
 			return 1;
 		snprintf(why, n, "not new: not issue.created, count not 1, "
-		    "first_seen not the event's time");
+		    "first_seen not the event's time, issue seen before");
 		return 0;
 	case COND_REGRESSION:
 		if (f->is_regression)
