@@ -324,7 +324,7 @@ http_parse_head(const char *buf, size_t len, const struct http_limits *lim,
 
 /* Chunked decoder states. */
 enum {
-	CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF,
+	CH_SIZE, CH_BWS, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF,
 	CH_TRAILER, CH_TRAILER_LINE, CH_TRAILER_LF, CH_END_LF
 };
 
@@ -354,17 +354,33 @@ http_chunked_feed(struct http_chunked *c, const struct http_limits *lim,
 			int d = hexval(ch);
 
 			if (d >= 0) {
-				if (++c->ndigits > 15)
+				/* leading zeros are fine; 2^60 and up is not */
+				if (c->left >> 60)
 					goto too_large;
+				c->ndigits++;
 				c->left = c->left * 16 + (uint64_t)d;
 				i++;
 				break;
 			}
 			if (c->ndigits == 0)
 				goto bad;
-			c->state = CH_EXT;
+			c->state = CH_BWS;
 			break;
 		}
+		case CH_BWS:
+			/* size [BWS] [";" ext] CRLF: nothing else after the size */
+			if (ch == ' ' || ch == '\t') {
+				if (++c->line > CHUNK_LINE_MAX)
+					goto bad;
+			} else if (ch == ';') {
+				c->state = CH_EXT;
+			} else if (ch == '\r') {
+				c->state = CH_SIZE_LF;
+			} else {
+				goto bad;
+			}
+			i++;
+			break;
 		case CH_EXT:
 			/* chunk-ext is skipped; it is bounded and may not hold CTLs */
 			if (ch == '\r') {

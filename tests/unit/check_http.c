@@ -225,6 +225,11 @@ START_TEST(chunked)
 	ck_assert_int_eq(decode("3e8\r\n", 5, &c, &used), 0);		/* 1000: fine so far */
 	ck_assert_int_eq(decode("1000000000000000000\r\n", 21, &c, &used), 413);
 	ck_assert_int_eq(decode("0\r\n\r\n", 4, &c, &used), 0);	/* incomplete */
+	ck_assert_int_eq(decode("00000000000000000001\r\nA\r\n0\r\n\r\n", 30, &c, &used), 1);
+	ck_assert_int_eq(decode("1 ; a=b\r\nA\r\n0\r\n\r\n", 20, &c, &used), 1);
+	ck_assert_int_eq(decode("1 x\r\nA\r\n0\r\n\r\n", 16, &c, &used), 400);
+	ck_assert_int_eq(decode("1x\r\nA\r\n0\r\n\r\n", 15, &c, &used), 400);
+	ck_assert_int_eq(decode("-1\r\n", 5, &c, &used), 400);
 }
 END_TEST
 
