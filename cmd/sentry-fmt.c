@@ -135,6 +135,21 @@ emit_preview(const jv *rec)
 	return ferror(stdout) ? -1 : 0;
 }
 
+/* Is the text, once parsed, nothing but white space? */
+static int
+blank(const char *html, size_t len)
+{
+	char *plain = tghtml_plain(html, len);
+	const char *p;
+	int empty = 1;
+
+	for (p = plain; p && *p; p++)
+		if (strchr(" \t\r\n", *p) == NULL)
+			empty = 0;
+	free(plain);
+	return empty;
+}
+
 static void
 reject(const jv *rec, const char *why)
 {
@@ -180,9 +195,9 @@ handle(jv rec)
 			free(html);
 			html = own;
 		}
-		if (html == NULL || units == 0) {
-			reject(&rec, html ? "template output is empty" :
-			    "out of memory");
+		if (html == NULL || blank(html, len)) {
+			reject(&rec, html ? "template output is empty (Telegram "
+			    "refuses a text of only white space)" : "out of memory");
 			free(html);
 			jv_free(rec);
 			return 0;
