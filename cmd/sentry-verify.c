@@ -245,6 +245,9 @@ url_token(const jv *rec, int *present)
 	return ok;
 }
 
+static void reject(const jv *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void
 reject(const jv *rec, const char *fmt, ...)
 {
@@ -584,8 +587,13 @@ main(int argc, char *argv[])
 	if (ntoken_files)
 		load_secrets(&tokens, NULL, token_files, ntoken_files);
 	else
-		for (size_t i = 0; i < secrets.n; i++)
-			add_secrets(&tokens, strdup(secrets.v[i]), SECRET_ENV);
+		for (size_t i = 0; i < secrets.n; i++) {
+			char *copy = strdup(secrets.v[i]);
+
+			if (copy == NULL)
+				config_error("%s: out of memory", SECRET_ENV);
+			add_secrets(&tokens, copy, SECRET_ENV);
+		}
 	if (secrets.n == 0 && tokens.n == 0 && !allow_unsigned)
 		config_error("no secret: set %s or use --secret-file "
 		    "(or --allow-unsigned to accept unsigned webhooks)",

@@ -360,8 +360,8 @@ START_TEST(hostile_shapes_do_not_crash)
 		    "{\"stacktrace\":{\"frames\":[1,\"x\",{\"lineno\":\"a\"}]}}]},"
 		    "\"tags\":\"x\",\"timestamp\":1e300},\"triggered_rule\":1}}",
 		"{\"event\":7,\"triggering_rules\":[1,{}]}",
-		"{\"metric_alert\":{\"alert_rule\":{\"triggers\":[1]}},"
-		    "\"description_text\":\"nan events\",\"action\":\"critical\"}",
+		("{\"metric_alert\":{\"alert_rule\":{\"triggers\":[1]}},"
+		    "\"description_text\":\"nan events\",\"action\":\"critical\"}"),
 		"{\"data\":{\"comment\":\"x\",\"issue_id\":1e300}}",
 		"{\"action\":[],\"actor\":{\"name\":5}}",
 	};
