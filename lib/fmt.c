@@ -297,7 +297,7 @@ choose_layout(const jv *alert)
 		return L_COMMENT;
 	if (is(kind, "seer"))
 		return L_SEER;
-	if (jvx_num(alert, "duration_ms", 0, &d))
+	if (jvx_num(alert, "duration_ms", 1, &d))
 		return L_SLOW;
 	if (is(action, "resolved"))
 		return L_RESOLVED;
@@ -531,14 +531,14 @@ headline(struct msg *m)
 		bold(m, title ? title : "Metric alert", TITLE_UNITS);
 		rest = jvx_str(m->alert, "metric.description");
 		body(m, rest && *rest ? rest : message, 0);
-		if (jvx_num(m->alert, "metric.value", 0, &d)) {
+		if (jvx_num(m->alert, "metric.value", 1, &d)) {
 			line(m);
 			tghtml_puts(&m->h, "\xf0\x9f\x93\x88 Value: ");	/* 📈 */
 			bold(m, num_text(d, numbuf, sizeof numbuf), FIELD_UNITS);
-			if (jvx_num(m->alert, "metric.threshold", 0, &d))
+			if (jvx_num(m->alert, "metric.threshold", 1, &d))
 				tghtml_printf(&m->h, " (threshold %s)",
 				    num_text(d, numbuf2, sizeof numbuf2));
-		} else if (jvx_num(m->alert, "metric.threshold", 0, &d)) {
+		} else if (jvx_num(m->alert, "metric.threshold", 1, &d)) {
 			line(m);
 			tghtml_printf(&m->h, "Threshold: %s",
 			    num_text(d, numbuf2, sizeof numbuf2));
@@ -547,7 +547,7 @@ headline(struct msg *m)
 			line(m);
 			tghtml_puts(&m->h, "Aggregate: ");
 			code(m, rest, FIELD_UNITS);
-			if (jvx_num(m->alert, "metric.time_window", 0, &d) &&
+			if (jvx_num(m->alert, "metric.time_window", 1, &d) &&
 			    d > 0)
 				tghtml_printf(&m->h, " over %s min",
 				    num_text(d, numbuf2, sizeof numbuf2));
@@ -567,7 +567,7 @@ headline(struct msg *m)
 	case L_SLOW:
 		tghtml_puts(&m->h, "\xe2\x8f\xb1 ");	/* ⏱ */
 		bold(m, title ? title : "transaction", TITLE_UNITS);
-		if (jvx_num(m->alert, "duration_ms", 0, &d)) {
+		if (jvx_num(m->alert, "duration_ms", 1, &d)) {
 			line(m);
 			tghtml_puts(&m->h, "Duration: ");
 			if (d >= 1000)
@@ -831,13 +831,13 @@ details(struct msg *m)
 		tghtml_puts(&m->h, "Issue: ");
 		code(m, s, 64);
 	}
-	count = jvx_num(m->alert, "count", 0, &d) ?
+	count = jvx_num(m->alert, "count", 1, &d) ?
 	    num_text(d, numbuf, sizeof numbuf) : NULL;
 	if (count) {
 		line(m);
 		tghtml_printf(&m->h, "Events: %s", count);
 	}
-	if (jvx_num(m->alert, "users", 0, &d)) {
+	if (jvx_num(m->alert, "users", 1, &d)) {
 		if (count)
 			tghtml_puts(&m->h, " \xc2\xb7 ");	/* · */
 		else
@@ -982,7 +982,7 @@ digest_text(const struct fmt_opts *o, const jv *digest, size_t *len,
 	if (jv_get_kind(issues) == JV_KIND_ARRAY)
 		n = jv_array_length(jv_copy(issues));
 	line(&m);
-	if (jvx_num(digest, "total", 0, &d))
+	if (jvx_num(digest, "total", 1, &d))
 		tghtml_printf(&m.h, "%s event%s in %d issue%s",
 		    num_text(d, numbuf, sizeof numbuf), d == 1 ? "" : "s", n,
 		    n == 1 ? "" : "s");
@@ -1014,7 +1014,7 @@ digest_text(const struct fmt_opts *o, const jv *digest, size_t *len,
 			tghtml_puts(&m.h, " ");
 			text(&m, title, 150);
 		}
-		if (jvx_num(&it, "count", 0, &c))
+		if (jvx_num(&it, "count", 1, &c))
 			tghtml_printf(&m.h, " \xc3\x97%s",	/* × */
 			    num_text(c, to, sizeof to));
 		if ((a = jvx_str(&it, "project")) && *a) {
