@@ -11,12 +11,14 @@
  *
  * A POST to the webhook path becomes one record (NDJSON, see
  * sentry-tg(7)) appended to the spool (-s, durable: 202 only after
- * fdatasync) or to a file or FIFO (-o, not durable).  Links libc only: it
- * is exec'd once per connection.
+ * fdatasync) or to a file or FIFO (-o, not durable).  Links libc only,
+ * statically: it is exec'd once per connection.
  *
- * Exits 0 when the request was accepted (or the health check answered),
- * 1 when it was refused with a 4xx status, 2 on a usage error, 111 when
- * it could not be kept (503) or on an I/O error.
+ * inetd mode exits 0 when the request was accepted (or the health check
+ * answered), 1 when it was refused with a 4xx status or the client went
+ * away, 111 when it could not be kept (503).  Listener mode exits 0 on
+ * SIGTERM/SIGINT, follow mode 0 after --once; both 111 on a failure they
+ * cannot get past (bind, output gone).  2 is a usage error everywhere.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -72,7 +74,16 @@ struct config {
 	int any_type, once;
 };
 
-enum { C_HEAD, C_BODY, C_READY, C_SYNC, C_SEND, C_LINGER, C_DONE };
+/* A connection's states, in the order a request goes through them. */
+enum {
+	C_HEAD,		/* reading the request line and headers */
+	C_BODY,		/* reading the body (Content-Length or chunked) */
+	C_READY,	/* complete: waiting to be written with the next batch */
+	C_SYNC,		/* written: waiting for the batch's fdatasync */
+	C_SEND,		/* writing the answer; then C_HEAD again or closed */
+	C_LINGER,	/* answered early: draining input before the close */
+	C_DONE		/* to be closed */
+};
 
 struct conn {
 	int rfd, wfd;
