@@ -1496,8 +1496,9 @@ options(int argc, char **argv, const char **env_file, int *use_syslog)
 			cf.lim.max_head = (size_t)v;
 			break;
 		case O_MAXHEADERS:
-			if (parse_size(optarg, &v) == -1 || v < 1 || v > 10000) {
-				diag_warn("--max-headers %s: expected 1 to 10000", optarg);
+			/* headers are matched pairwise: keep n^2 small */
+			if (parse_size(optarg, &v) == -1 || v < 1 || v > 1000) {
+				diag_warn("--max-headers %s: expected 1 to 1000", optarg);
 				return EXIT_USAGE;
 			}
 			cf.lim.max_headers = (unsigned)v;
