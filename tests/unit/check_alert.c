@@ -91,10 +91,21 @@ START_TEST(surrogates)
 	assert_str(&a, "title", "eyes \xf0\x9f\x91\x80, cut \xef\xbf\xbd, "
 	    "twice \xef\xbf\xbd\xf0\x9f\x91\x80, lone low \xef\xbf\xbd, "
 	    "text \\ud83d");
+	int repaired;
+
 	ck_assert(jv_is_valid(p));
 	assert_str(&p, "t", "\xef\xbf\xbd");
 	jv_free(p);
 	jv_free(a);
+	/* The caller learns when the text no longer stands for the value. */
+	p = alert_parse_repaired("{\"t\":\"\\ud83d\"}", 14, &repaired);
+	ck_assert_int_eq(repaired, 1);
+	jv_free(p);
+	p = alert_parse_repaired("{\"t\":\"\\ud83d\\udc40\"}", 20,
+	    &repaired);
+	ck_assert(jv_is_valid(p));
+	ck_assert_int_eq(repaired, 0);
+	jv_free(p);
 }
 END_TEST
 
