@@ -758,6 +758,34 @@ link(struct msg *m)
 	}
 }
 
+/* [["k","v"],...] (consumed) -> {"k":"v"}; pairs of other shapes skipped. */
+static jv
+pairs_to_object(jv pairs)
+{
+	jv obj = jv_object();
+	int n = jv_array_length(jv_copy(pairs));
+
+	for (int i = 0; i < n && i < 1000; i++) {
+		jv p = jv_array_get(jv_copy(pairs), i);
+
+		if (jv_get_kind(p) == JV_KIND_ARRAY &&
+		    jv_array_length(jv_copy(p)) == 2) {
+			jv k = jv_array_get(jv_copy(p), 0);
+			jv v = jv_array_get(jv_copy(p), 1);
+
+			if (jv_get_kind(k) == JV_KIND_STRING)
+				obj = jv_object_set(obj, k, v);
+			else {
+				jv_free(k);
+				jv_free(v);
+			}
+		}
+		jv_free(p);
+	}
+	jv_free(pairs);
+	return obj;
+}
+
 static void
 tags(struct msg *m)
 {
@@ -765,6 +793,8 @@ tags(struct msg *m)
 	jv t = jvx_get(m->alert, "tags");
 	int shown = 0;
 
+	if (jv_get_kind(t) == JV_KIND_ARRAY)	/* Sentry's [key, value] pairs */
+		t = pairs_to_object(t);
 	if (jv_get_kind(t) != JV_KIND_OBJECT) {
 		jv_free(t);
 		return;
