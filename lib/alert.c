@@ -685,7 +685,8 @@ put_issue(jv *a, const jv *is, const struct alert_input *in)
 /*
  * A web link for an issue whose payload has none (issue.resolved and
  * friends, comments, Seer): from a URL elsewhere in the payload take the
- * scheme and host, and the organization from "/organizations/<org>/":
+ * scheme and host, and the organization from "/organizations/<org>/"
+ * (or an API URL's "/api/0/projects/<org>/"):
  *   host "<org>.sentry.io"       -> https://<org>.sentry.io/issues/<id>/
  *   org known, other host        -> https://host/organizations/<org>/issues/<id>/
  *   a URL but no org             -> https://host/issues/<id>/
@@ -729,8 +730,11 @@ put_issue_url(jv *a, const jv *p, const struct alert_input *in)
 	} else {
 		host = strstr(url, "://") + 3;
 		hend = host + strcspn(host, "/?#");
-		if ((org = strstr(hend, "/organizations/")) != NULL) {
+		if ((org = strstr(hend, "/organizations/")) != NULL)
 			org += strlen("/organizations/");
+		else if ((org = strstr(hend, "/api/0/projects/")) != NULL)
+			org += strlen("/api/0/projects/");	/* .../ORG/PROJECT/ */
+		if (org) {
 			oend = org + strcspn(org, "/?#");
 			if (oend == org)
 				org = NULL;

@@ -264,6 +264,9 @@ START_TEST(built_urls)
 	    "\"https://given/\"}}}", NULL, "https://acme.sentry.io");
 	jv f = norm("{\"action\":\"created\",\"data\":{\"comment\":\"hi\","
 	    "\"issue_id\":100}}", NULL, NULL);
+	jv g = norm("{\"data\":{\"error\":{\"issue_id\":\"5\",\"url\":"
+	    "\"https://sentry.io/api/0/projects/acme/api/events/e1/\"}}}", NULL,
+	    NULL);
 
 	assert_str(&a, "url", "https://acme.sentry.io/issues/5/");
 	assert_str(&b, "url", "https://s.example.com/organizations/acme/"
@@ -274,6 +277,9 @@ START_TEST(built_urls)
 	assert_str(&f, "url", "https://sentry.io/issues/100/");
 	assert_str(&f, "issue_id", "100");
 	assert_str(&f, "comment", "hi");
+	assert_str(&g, "url", "https://sentry.io/organizations/acme/issues/5/");
+	assert_str(&g, "project", "api");
+	jv_free(g);
 	jv_free(a);
 	jv_free(b);
 	jv_free(c);
