@@ -249,6 +249,15 @@ emit(jv rec)
 	}
 }
 
+static const struct rule *
+find_rule(const char *name)
+{
+	for (size_t i = 0; name && i < S.rules->n; i++)
+		if (strcmp(S.rules->v[i].name, name) == 0)
+			return &S.rules->v[i];
+	return NULL;
+}
+
 static jv
 route_of(const struct rule *r)
 {
@@ -267,38 +276,123 @@ route_of(const struct rule *r)
 
 /* ---- digests ---- */
 
+/* One digest record for a route: the held issues it lists (consumed). */
 static void
-emit_digest(int64_t start, int64_t end)
+emit_digest_record(const char *id, const char *a, const char *b,
+    unsigned long total, unsigned long omitted, jv issues, jv route)
 {
-	unsigned long total, omitted;
-	char a[CLOCK_RFC3339_SIZE], b[CLOCK_RFC3339_SIZE], id[64];
-	jv issues = throttle_digest(S.issues, DIGEST_MAX_LIST, &total,
-	    &omitted);
-	jv d, rec;
+	jv d = jv_object(), rec = jv_object();
 
-	if (total == 0) {
-		jv_free(issues);
-		return;
-	}
-	clock_format(start, a, sizeof a);
-	clock_format(end, b, sizeof b);
-	snprintf(id, sizeof id, "digest-%s", b);
-	d = jv_object();
 	d = jv_object_set(d, jv_string("period_start"), jv_string(a));
 	d = jv_object_set(d, jv_string("period_end"), jv_string(b));
 	d = jv_object_set(d, jv_string("total"), jv_number((double)total));
 	d = jv_object_set(d, jv_string("issues"), issues);
 	d = jv_object_set(d, jv_string("omitted_issues"),
 	    jv_number((double)omitted));
-	rec = jv_object();
 	rec = jv_object_set(rec, jv_string("v"), jv_number(1));
 	rec = jv_object_set(rec, jv_string("id"), jv_string(id));
 	rec = jv_object_set(rec, jv_string("digest"), d);
-	rec = jv_object_set(rec, jv_string("route"), route_of(NULL));
+	rec = jv_object_set(rec, jv_string("route"), route);
 	emit(rec);
 	S.digests++;
-	S.dirty = 1;
 	explain(id, "digest of %lu held-back records, %s to %s", total, a, b);
+}
+
+/*
+ * The digest of a period: held records are summarised where the rule
+ * that held them sends, one digest record per route (the default route's
+ * first, with any count whose issue the table had to forget).
+ */
+static void
+emit_digest(int64_t start, int64_t end)
+{
+	unsigned long total, omitted, listed = 0;
+	char a[CLOCK_RFC3339_SIZE], b[CLOCK_RFC3339_SIZE], id[80];
+	jv all = throttle_digest(S.issues, (size_t)-1, &total, &omitted);
+	jv groups = jv_object(), order = jv_array(), def;
+	int n = jv_array_length(jv_copy(all)), ngroups;
+
+	if (total == 0) {
+		jv_free(all);
+		jv_free(groups);
+		jv_free(order);
+		return;
+	}
+	clock_format(start, a, sizeof a);
+	clock_format(end, b, sizeof b);
+	def = jv_dump_string(route_of(NULL), 0);
+	order = jv_array_append(order, jv_copy(def));
+	for (int i = 0; i < n; i++) {
+		jv issue = jv_array_get(jv_copy(all), i);
+		jv route = route_of(find_rule(jvx_str(&issue, "rule")));
+		jv key = jv_dump_string(jv_copy(route), 0);
+		jv g = jv_object_get(jv_copy(groups), jv_copy(key));
+		double count = 0;
+
+		if (!jv_is_valid(g)) {
+			jv_free(g);
+			g = jv_object_set(jv_object(), jv_string("route"), route);
+			g = jv_object_set(g, jv_string("issues"), jv_array());
+			g = jv_object_set(g, jv_string("total"), jv_number(0));
+			g = jv_object_set(g, jv_string("omitted"), jv_number(0));
+			if (!jv_equal(jv_copy(key), jv_copy(def)))
+				order = jv_array_append(order, jv_copy(key));
+		} else {
+			jv_free(route);
+		}
+		jvx_num(&issue, "count", 0, &count);
+		listed += (unsigned long)count;
+		g = jv_object_set(g, jv_string("total"), jv_number(
+		    jv_number_value(jv_object_get(jv_copy(g),
+		    jv_string("total"))) + count));
+		if (jv_array_length(jv_object_get(jv_copy(g),
+		    jv_string("issues"))) < DIGEST_MAX_LIST)
+			g = jv_object_set(g, jv_string("issues"), jv_array_append(
+			    jv_object_get(jv_copy(g), jv_string("issues")),
+			    issue));
+		else {
+			jv_free(issue);
+			g = jv_object_set(g, jv_string("omitted"), jv_number(
+			    jv_number_value(jv_object_get(jv_copy(g),
+			    jv_string("omitted"))) + 1));
+		}
+		groups = jv_object_set(groups, key, g);
+	}
+	jv_free(all);
+	ngroups = jv_array_length(jv_copy(order));
+	for (int i = 0; i < ngroups; i++) {
+		jv key = jv_array_get(jv_copy(order), i);
+		jv g = jv_object_get(jv_copy(groups), jv_copy(key));
+		double gtotal = 0, gomitted = 0;
+
+		if (i == 0 && !jv_is_valid(g)) {	/* only forgotten counts */
+			jv_free(g);
+			g = jv_object_set(jv_object(), jv_string("route"),
+			    route_of(NULL));
+			g = jv_object_set(g, jv_string("issues"), jv_array());
+		}
+		jvx_num(&g, "total", 0, &gtotal);
+		jvx_num(&g, "omitted", 0, &gomitted);
+		if (i == 0) {	/* counts of forgotten issues go here */
+			gtotal += (double)(total - listed);
+			gomitted += (double)omitted;
+		}
+		if (i == 0)
+			snprintf(id, sizeof id, "digest-%s", b);
+		else
+			snprintf(id, sizeof id, "digest-%s-%d", b, i + 1);
+		if (gtotal > 0)
+			emit_digest_record(id, a, b, (unsigned long)gtotal,
+			    (unsigned long)gomitted,
+			    jv_object_get(jv_copy(g), jv_string("issues")),
+			    jv_object_get(jv_copy(g), jv_string("route")));
+		jv_free(g);
+		jv_free(key);
+	}
+	jv_free(def);
+	jv_free(groups);
+	jv_free(order);
+	S.dirty = 1;
 }
 
 /* Time moved to now: close the digest period if it is over. */
@@ -393,15 +487,6 @@ is_state_change(const char *action)
 	    strcmp(action, "assigned") == 0 ||
 	    strcmp(action, "ignored") == 0 ||
 	    strcmp(action, "archived") == 0);
-}
-
-static const struct rule *
-find_rule(const char *name)
-{
-	for (size_t i = 0; name && i < S.rules->n; i++)
-		if (strcmp(S.rules->v[i].name, name) == 0)
-			return &S.rules->v[i];
-	return NULL;
 }
 
 /* Carry out a decision [rule|null, drop reason|null]: rec consumed. */
@@ -539,8 +624,10 @@ decide(const jv *rec, const jv *alert, int64_t now, const char *id)
 	int64_t last = issue ? issue->last_sent : THROTTLE_NEVER;
 
 	if (issue && !throttle_allow(issue, now, window)) {
-		/* what the digest shows: the latest record held back */
-		throttle_set_info(issue, digest_info(alert));
+		/* what the digest shows: the latest record held back, and
+		 * the rule that held it (its route gets the digest) */
+		throttle_set_info(issue, jv_object_set(digest_info(alert),
+		    jv_string("rule"), jv_string(match->name)));
 		explain(id, "=> dropped: throttled (%s: last message %s "
 		    "before, window %s)", key, rules_format_duration(now - last,
 		    ago, sizeof ago), rules_format_duration(window, dur,
