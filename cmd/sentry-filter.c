@@ -9,7 +9,11 @@
  *     every other record with an "alert": filtered, matched by no rule,
  *     matched by a drop rule, throttled, or of kind "installation";
  *   - records without an "alert" unchanged (byte for byte);
- *   - a digest record per period that held records back (throttled).
+ *   - per period that held records back (throttled), a digest record
+ *     for each route those records' rules send to.
+ * The state (--state) is saved before the records it decided are
+ * written, so a restart or a replay of the spool forgets nothing and
+ * counts nothing twice.
  * Decisions depend on the records' "received" times and on --state,
  * never on the wall clock; the wall clock only fires a due digest while
  * no input arrives (and at end of input), unless --clock records.
