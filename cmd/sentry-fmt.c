@@ -33,8 +33,8 @@
 #define MAX_TAG_KEYS 32
 
 static const char usage_line[] =
-    "usage: sentry-fmt [-hpqVv] [-c chat] [-E file] [-r file] [-s levels]\n"
-    "                  [-T template] [-t tags] [-z zone]\n";
+    "usage: sentry-fmt [-hpqVv] [-c chat] [-E env-file] [-r rejects]\n"
+    "                  [-s levels] [-T template] [-t tags] [-z zone]\n";
 
 static struct fmt_opts opts;
 static struct template *tmpl;
