@@ -166,6 +166,16 @@ run() { # run NAME ARGS...: format, then check every message
 run default --tags '*' --chat -100777
 run template --template "$tmp/hostile.jq" --tz Europe/Moscow
 
+# The preview of the same records: no crash, every record shown.
+"$BIN/sentry-fmt" --preview --tags '*' <"$tmp/in.ndjson" >"$tmp/preview" 2>"$tmp/preview.err"
+st=$?
+shown=$(grep -c '^=== ' "$tmp/preview")
+if [ $st -eq 0 ] && [ "$shown" -eq "$(wc -l <"$tmp/in.ndjson")" ]; then
+	echo "ok - preview: $shown records shown"
+else
+	echo "not ok - preview: status $st, $shown records shown"; fail=1
+fi
+
 # The checker itself must catch what Telegram refuses.
 printf '%s\n' \
   '{"telegram":{"method":"sendMessage","text":"<b>x</i>","parse_mode":"HTML","link_preview_options":{"is_disabled":true},"disable_notification":false}}' \
