@@ -157,11 +157,13 @@ START_TEST(rewind_drops_a_tail)
 END_TEST
 
 static const char *const good[] = {
-	"plain", "<b>b</b><strong>s</strong><i>i</i><em>e</em><u>u</u>"
-	"<ins>i</ins><s>s</s><strike>s</strike><del>d</del>",
+	"plain",
+	("<b>b</b><strong>s</strong><i>i</i><em>e</em><u>u</u>"
+	"<ins>i</ins><s>s</s><strike>s</strike><del>d</del>"),
 	"<span class=\"tg-spoiler\">x</span><tg-spoiler>y</tg-spoiler>",
 	"<a href=\"https://a.b/?x=1&amp;y=2\">l</a>",
-	"<code>c</code><pre>p</pre><pre><code class=\"language-c\">x</code></pre>",
+	("<code>c</code><pre>p</pre><pre><code class=\"language-c\">x"
+	"</code></pre>"),
 	"<blockquote>q</blockquote><blockquote expandable>e</blockquote>",
 	"<tg-emoji emoji-id=\"5368324170671202286\">\xf0\x9f\x91\x8d</tg-emoji>",
 	"&lt;&gt;&amp;&quot;&#65;&#x1F600;", "a > b \"c\"", "<b><i>x</i></b>",
@@ -172,9 +174,9 @@ static const char *const bad[] = {
 	"<br>", "<b>x</i>", "<b>x", "x</b>", "&apos;", "&nbsp;", "a & b",
 	"&#0;", "&#xD800;", "&#1114112;", "<a>x</a>", "<a href=\"\">x</a>",
 	"<span>x</span>", "<b class=\"x\">y</b>", "<a href=x>y</a>",
-	"<code><b>x</b></code>", "<blockquote><blockquote>x</blockquote>"
-	"</blockquote>", "<a href=\"https://a.b\"><a href=\"https://c.d\">x"
-	"</a></a>", "a < b", "<B>x</B>", "\xff", "\xed\xb0\x80", "x\x01y",
+	"<code><b>x</b></code>",
+	("<blockquote><blockquote>x</blockquote></blockquote>"),
+	("<a href=\"https://a.b\"><a href=\"https://c.d\">x</a></a>"), "a < b", "<B>x</B>", "\xff", "\xed\xb0\x80", "x\x01y",
 	"<b/>", "<b >x</b  x>", "<script>x</script>",
 	"<tg-emoji emoji-id=\"12a\">x</tg-emoji>",
 };
