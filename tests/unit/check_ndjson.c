@@ -150,6 +150,44 @@ START_TEST(write_is_one_line)
 }
 END_TEST
 
+/* ndjson_write prints its own way (libjq 1.6 writes one character at a
+ * time): byte for byte what jv_dumpf prints, over awkward values. */
+START_TEST(write_matches_jv_dumpf)
+{
+	static const char *const texts[] = {
+		"{\"s\":\"\\u0000\\u0001\\u001f\\u007f\\u0080\\u00ff\\ud83d\\ude00 \\\" \\\\ / \\b\\f\\n\\r\\t\",\"\":\"\"}",
+		"[0,-0,1,-1,1.5,0.1,1e9,999999999,-999999999,1000000000,1e17,"
+		    "1e300,-1e-300,123456789012345678901234567890,"
+		    "3.141592653589793,1566248777.677,2e-7,4294967296,1E2,1.0,"
+		    "1e1000,-1e1000,5e-324]",
+		"{\"e\":{},\"f\":[],\"g\":[{},[[]],null,true,false],"
+		    "\"\\u00e9t\\u00e9\":\"\\u0433\\u043e\\u0440\\u043e\\u0434\"}",
+		"\"plain\"", "17", "null", "[]", "{}",
+	};
+
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		jv v = jv_parse(texts[i]);
+		FILE *mine = tmpfile(), *theirs = tmpfile();
+		char a[2048], b[2048];
+		size_t na, nb;
+
+		ck_assert_msg(jv_is_valid(v), "test %zu does not parse", i);
+		jv_dumpf(jv_copy(v), theirs, 0);
+		putc('\n', theirs);
+		ck_assert_int_eq(ndjson_write(mine, v), 0);
+		rewind(mine);
+		rewind(theirs);
+		na = fread(a, 1, sizeof a - 1, mine);
+		nb = fread(b, 1, sizeof b - 1, theirs);
+		a[na] = b[nb] = '\0';
+		ck_assert_uint_eq(na, nb);
+		ck_assert_msg(memcmp(a, b, na) == 0, "test %zu: %s vs %s", i, a, b);
+		fclose(mine);
+		fclose(theirs);
+	}
+}
+END_TEST
+
 START_TEST(id_for_messages)
 {
 	jv with = jv_parse("{\"id\":\"r1\"}");
@@ -202,6 +240,7 @@ main(void)
 	tcase_add_test(tc, over_long_line_skipped_whole);
 	tcase_add_test(tc, line_at_the_limit_is_kept);
 	tcase_add_test(tc, write_is_one_line);
+	tcase_add_test(tc, write_matches_jv_dumpf);
 	tcase_add_test(tc, id_for_messages);
 	tcase_add_test(tc, downstream_gone_is_epipe);
 	suite_add_tcase(s, tc);
