@@ -715,6 +715,7 @@ load_state(void)
 	if (dir == NULL || access(dirname(dir), W_OK | X_OK) < 0) {
 		diag_warn("state: %s: directory not writable: %s", S.state_path,
 		    strerror(errno));
+		free(dir);
 		exit(EXIT_USAGE);
 	}
 	free(dir);
