@@ -2,7 +2,10 @@
 # libFuzzer targets (tests/fuzz/fuzz_NAME.c).  Owner: issue 8.
 #
 #   make check-asan       build everything with ASan+UBSan into $(SAN_B)
-#                         and run the same tests as `make check` there;
+#                         and run the unit tests, every golden case, the
+#                         hostile-*.sh scripts and the fuzz replays there
+#                         (a few minutes; SAN_FULL=1: every integration
+#                         script too, as make check: 15-20 minutes);
 #                         any sanitizer report fails the run
 #   make check-valgrind   the unit tests and the tools of the golden tests
 #                         (and the fuzz replayers) under valgrind
@@ -11,14 +14,14 @@
 #   make fuzz-NAME        one target;  make fuzz-replay: the corpora and
 #                         the crash regressions, no fuzzing (any compiler)
 #
-# Every run is bounded: SAN_TIMEOUT / VG_TIMEOUT seconds for the suite,
-# FUZZ_SECONDS per target.
+# Every run is bounded: SAN_TIMEOUT (600, or 1800 with SAN_FULL=1) and
+# VG_TIMEOUT (900) seconds for the suite, FUZZ_SECONDS per target.
 
 SAN_CC      ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo gcc)
 SAN_B       ?= build-asan
 SAN_FLAGS    = -fsanitize=address,undefined -fno-omit-frame-pointer \
                -fno-sanitize-recover=all
-SAN_TIMEOUT ?= 600
+SAN_TIMEOUT ?=
 VG_TIMEOUT  ?= 900
 
 FUZZ_CC      ?= clang
