@@ -1069,13 +1069,53 @@ digest_text(const struct fmt_opts *o, const jv *digest, size_t *len,
 	return fit((char *)a, len, err, errsize);
 }
 
+/* 1 when a string anywhere in v (borrowed) holds a NUL byte. */
+static int
+has_nul(jv v)
+{
+	switch (jv_get_kind(v)) {
+	case JV_KIND_STRING:
+		return (int)strlen(jv_string_value(v)) !=
+		    jv_string_length_bytes(jv_copy(v));
+	case JV_KIND_ARRAY: {
+		int n = jv_array_length(jv_copy(v)), found = 0;
+
+		for (int i = 0; i < n && !found; i++) {
+			jv e = jv_array_get(jv_copy(v), i);
+
+			found = has_nul(e);
+			jv_free(e);
+		}
+		return found;
+	}
+	case JV_KIND_OBJECT: {
+		int found = 0;
+
+		for (int i = jv_object_iter(v); jv_object_iter_valid(v, i) &&
+		    !found; i = jv_object_iter_next(v, i)) {
+			jv e = jv_object_iter_value(v, i);
+
+			found = has_nul(e);
+			jv_free(e);
+		}
+		return found;
+	}
+	default:
+		return 0;
+	}
+}
+
 /*
  * Strings with a NUL inside (JSON's \u0000) would end early as C strings
  * and hide what follows: drop the NULs, everywhere in v (consumed).
+ * Rebuilding a container copies it (it is shared while we walk it), so
+ * only the parts that hold a NUL are rebuilt: almost always none.
  */
 static jv
 scrub(jv v)
 {
+	if (!has_nul(v))
+		return v;
 	switch (jv_get_kind(v)) {
 	case JV_KIND_STRING: {
 		int n = jv_string_length_bytes(jv_copy(v));
