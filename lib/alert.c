@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "clock.h"
+#include "jsonstr.h"
 #include "jvx.h"
 
 #define DEFAULT_SENTRY_URL "https://sentry.io"
@@ -70,7 +71,7 @@ alert_parse_repaired(const char *body, size_t len, int *repaired)
 		return jv_invalid_with_msg(jv_string("empty body"));
 	if (len > INT_MAX)
 		return jv_invalid_with_msg(jv_string("body too large"));
-	if (!jvx_utf8_valid(body, len))
+	if (!jsonstr_utf8_valid(body, len))
 		return jv_invalid_with_msg(jv_string("body is not valid UTF-8"));
 	/*
 	 * libjq 1.6 fails the whole document on a high surrogate escape

@@ -89,6 +89,9 @@ diag_redact(char *buf, size_t size)
 	}
 }
 
+static void emit(int, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 emit(int priority, const char *fmt, va_list ap)
 {

@@ -58,7 +58,5 @@ jv jvx_set_str(jv obj, const char *key, const char *s);
  */
 jv jvx_parse(const char *text, size_t len);
 
-/* Strings and lengths.  UTF-8 validity of a byte buffer. */
-int jvx_utf8_valid(const void *buf, size_t len);
 
 #endif

@@ -39,7 +39,7 @@ FUZZ_TARGETS += ndjson
 fuzz_ndjson_OBJS = lib/ndjson.o lib/jvx.o lib/diag.o
 fuzz_ndjson_LIBS = -ljq
 FUZZ_TARGETS += jvx
-fuzz_jvx_OBJS = lib/jvx.o
+fuzz_jvx_OBJS = lib/jvx.o lib/jsonstr.o
 fuzz_jvx_LIBS = -ljq
 FUZZ_TARGETS += dotenv
 fuzz_dotenv_OBJS = lib/dotenv.o lib/secret.o
@@ -66,7 +66,7 @@ fuzz_jsonstr_LIBS = -ljq
 endif
 ifneq ($(wildcard lib/alert.c),)
 FUZZ_TARGETS += alert
-fuzz_alert_OBJS = lib/alert.o lib/jvx.o lib/clock.o
+fuzz_alert_OBJS = lib/alert.o lib/jvx.o lib/clock.o lib/jsonstr.o
 fuzz_alert_LIBS = -ljq -lm
 endif
 ifneq ($(wildcard lib/tgapi.c),)

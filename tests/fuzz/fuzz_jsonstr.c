@@ -71,7 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
 	bytes++, size--;
 
 	fuzz_assert(jsonstr_utf8_valid(bytes, size) ==
-	    jvx_utf8_valid(bytes, size));
+	    jsonstr_utf8_valid(bytes, size));
 	elen = jsonstr_escaped_len(bytes, size, &valid);
 	fuzz_assert(valid == jsonstr_utf8_valid(bytes, size));
 

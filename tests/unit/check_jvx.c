@@ -54,18 +54,6 @@ START_TEST(paths_and_indexes)
 }
 END_TEST
 
-START_TEST(utf8_validation)
-{
-	ck_assert(jvx_utf8_valid("plain", 5));
-	ck_assert(jvx_utf8_valid("\xd0\x9f\xd1\x80\xd0\xb8", 6));	/* При */
-	ck_assert(jvx_utf8_valid("\xf0\x9f\x9a\xa8", 4));		/* 🚨 */
-	ck_assert(!jvx_utf8_valid("\xc0\xaf", 2));		/* overlong */
-	ck_assert(!jvx_utf8_valid("\xed\xa0\xbd", 3));		/* surrogate */
-	ck_assert(!jvx_utf8_valid("\xf0\x9f\x9a", 3));		/* cut short */
-	ck_assert(!jvx_utf8_valid("\xff", 1));
-	ck_assert(!jvx_utf8_valid("\xf4\x90\x80\x80", 4));	/* > U+10FFFF */
-}
-END_TEST
 
 /* libjq 1.6 leaks a string that follows a value with no separator:
  * jvx_parse refuses it first (found by tests/fuzz/fuzz_ndjson). */
@@ -107,7 +95,6 @@ main(void)
 
 	tcase_add_test(tc, wrong_kinds_are_absent_not_fatal);
 	tcase_add_test(tc, paths_and_indexes);
-	tcase_add_test(tc, utf8_validation);
 	tcase_add_test(tc, parse_refuses_adjacent_strings);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
