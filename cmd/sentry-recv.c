@@ -1533,7 +1533,7 @@ options(int argc, char **argv, const char **env_file, int *use_syslog)
 		case 'h': usage(EXIT_DONE); break;
 		case 'V':
 			dprintf(STDOUT_FILENO, "sentry-recv %s\n", SENTRY_TG_VERSION);
-			return EXIT_DONE;
+			exit(EXIT_DONE);	/* nothing opened yet */
 		default: usage(EXIT_USAGE);
 		}
 	}
