@@ -394,7 +394,7 @@ write_spliced(jv rec, const char *text, size_t len, jv alert)
 	}
 	fwrite(text + start, 1, len - start, stdout);
 	fputs(",\"alert\":", stdout);
-	jv_dumpf(alert, stdout, 0);
+	ndjson_print(stdout, alert);
 	if (fputs("}\n", stdout) == EOF || ferror(stdout))
 		return -1;
 	return 0;

@@ -409,11 +409,17 @@ write_value(FILE *out, jv x)
 	}
 }
 
+void
+ndjson_print(FILE *out, jv v)
+{
+	write_value(out, v);
+	jv_free(v);
+}
+
 int
 ndjson_write(FILE *out, jv rec)
 {
-	write_value(out, rec);
-	jv_free(rec);
+	ndjson_print(out, rec);
 	if (putc('\n', out) == EOF || ferror(out))
 		return -1;
 	return 0;

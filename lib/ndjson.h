@@ -57,6 +57,10 @@ int ndjson_wait(struct ndjson_reader *r, int timeout_ms);
 /* Write rec (consumed) as one compact line.  0 ok, -1 write error. */
 int ndjson_write(FILE *out, jv rec);
 
+/* Print v (consumed) compactly, byte for byte as jv_dumpf(v, out, 0)
+ * does but several times faster, with no newline; check ferror(out). */
+void ndjson_print(FILE *out, jv v);
+
 /*
  * Report a rejected record: "id: why" on stderr, and the record whole in
  * the reject file if one is set.  rec is borrowed.
