@@ -5,5 +5,5 @@ sentry-filter_UNIT = check_rules check_throttle
 UNIT_TESTS += check_rules check_throttle
 check_rules_OBJS = lib/rules.o lib/jqexpr.o lib/throttle.o lib/jvx.o lib/diag.o lib/clock.o
 check_rules_LIBS = -ljq -lm
-check_throttle_OBJS = lib/throttle.o lib/seen.o lib/fstate.o lib/jvx.o lib/clock.o
+check_throttle_OBJS = lib/throttle.o lib/seen.o lib/fstate.o lib/ndjson.o lib/diag.o lib/jvx.o lib/clock.o
 check_throttle_LIBS = -ljq

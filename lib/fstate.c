@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ndjson.h"
+
 int
 fstate_load(const char *path, jv *state, char *err, size_t errsize)
 {
@@ -93,13 +95,20 @@ write_all(int fd, const char *p, size_t len)
 int
 fstate_save(const char *path, const jv *state, char *err, size_t errsize)
 {
-	char *tmp, *dircopy;
-	jv text = jv_dump_string(jv_copy(*state), 0);
+	char *tmp, *dircopy, *text = NULL;
 	int fd, rc = -1;
-	size_t len = strlen(path) + 32;
+	size_t len = strlen(path) + 32, text_len = 0;
+	FILE *mem;
 
-	if ((tmp = malloc(len)) == NULL) {
-		jv_free(text);
+	/* ndjson_print: jv_dump_string appends one character at a time */
+	if ((mem = open_memstream(&text, &text_len)) == NULL) {
+		snprintf(err, errsize, "%s: out of memory", path);
+		return -1;
+	}
+	ndjson_print(mem, jv_copy(*state));
+	putc('\n', mem);
+	if ((ferror(mem) | fclose(mem)) != 0 || (tmp = malloc(len)) == NULL) {
+		free(text);
 		snprintf(err, errsize, "%s: out of memory", path);
 		return -1;
 	}
@@ -109,9 +118,7 @@ fstate_save(const char *path, const jv *state, char *err, size_t errsize)
 		snprintf(err, errsize, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, jv_string_value(text),
-	    (size_t)jv_string_length_bytes(jv_copy(text))) < 0 ||
-	    write_all(fd, "\n", 1) < 0 || fdatasync(fd) < 0) {
+	if (write_all(fd, text, text_len) < 0 || fdatasync(fd) < 0) {
 		snprintf(err, errsize, "%s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);
@@ -135,6 +142,6 @@ fstate_save(const char *path, const jv *state, char *err, size_t errsize)
 	rc = 0;
 out:
 	free(tmp);
-	jv_free(text);
+	free(text);
 	return rc;
 }
