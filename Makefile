@@ -23,6 +23,9 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DSENTRY_TG_VERSION='"$(VERSION)"' \
             -Ilib $(WARN) $(CFLAGS) $(CPPFLAGS)
 ALL_LDFLAGS = $(LDFLAGS)
 
+# The fragments below define rules of their own: plain `make` is `all`.
+.DEFAULT_GOAL := all
+
 TOOLS      =
 UNIT_TESTS =
 include $(wildcard cmd/*.mk tests/*/*.mk)

@@ -10,11 +10,6 @@
 # generator and the floor program into $(B)/bench.  Never part of
 # `make check`: nothing here asserts a timing.
 
-# This fragment is included before the top Makefile's first rule: keep
-# `make` meaning `make all` (a rule in any fragment would otherwise
-# become the default goal).
-.DEFAULT_GOAL := all
-
 BENCH_B = $(B)/bench
 BENCH_ONLY ?=
 
