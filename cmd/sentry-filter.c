@@ -786,6 +786,27 @@ duration_arg(const char *flag, const char *text)
 	return ms;
 }
 
+/* 1 when a condition runs jq over the whole record (payload included). */
+static int
+uses_jq(const struct rule *r)
+{
+	for (size_t i = 0; i < r->nconds; i++)
+		if (r->conds[i].jq != NULL)
+			return 1;
+	return 0;
+}
+
+static int
+needs_payload(void)
+{
+	if (S.keep_payload || uses_jq(&S.rules->filter))
+		return 1;
+	for (size_t i = 0; i < S.rules->n; i++)
+		if (uses_jq(&S.rules->v[i]))
+			return 1;
+	return 0;
+}
+
 /* Wait for input or for the digest to fall due; 0 when it fell due. */
 static int
 wait_input(int nonblocking)
@@ -991,6 +1012,10 @@ main(int argc, char *argv[])
 		nonblocking = 1;
 	if ((reader = ndjson_open(0, 0)) == NULL)
 		return EXIT_TEMPFAIL;
+	/* most of a record is the raw payload, which nothing here reads
+	 * unless jq or --keep-payload does: leave it unparsed */
+	if (!needs_payload())
+		ndjson_omit_member(reader, "payload");
 
 	while (!stopping) {
 		jv rec;

@@ -25,6 +25,9 @@ struct ndjson_reader {
 	const char *line;	/* last returned line */
 	size_t line_len;
 	FILE *flush, *rejects;
+	const char *omit;	/* top-level member left out, or NULL */
+	char *cut;		/* the line without it */
+	size_t cut_size;
 };
 
 struct ndjson_reader *
@@ -50,6 +53,7 @@ void
 ndjson_close(struct ndjson_reader *r)
 {
 	if (r) {
+		free(r->cut);
 		free(r->buf);
 		free(r);
 	}
@@ -59,6 +63,12 @@ void
 ndjson_flush_before_read(struct ndjson_reader *r, FILE *out)
 {
 	r->flush = out;
+}
+
+void
+ndjson_omit_member(struct ndjson_reader *r, const char *key)
+{
+	r->omit = key;
 }
 
 void
@@ -197,6 +207,278 @@ reject_line(struct ndjson_reader *r, const char *line, size_t len,
 	}
 }
 
+/*
+ * A strict JSON scanner (RFC 8259, no extensions) that builds nothing:
+ * it only says where a value ends.  Strict on purpose: whatever it
+ * accepts, libjq parses the same way, with and without the members cut
+ * out; whatever it doubts goes to libjq whole.
+ */
+#define SCAN_MAX_DEPTH 128	/* libjq stops at 256 */
+
+struct scan {
+	const unsigned char *p, *end;
+};
+
+static void
+scan_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' ||
+	    *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static int
+scan_hex4(const unsigned char *p, unsigned *v)
+{
+	*v = 0;
+	for (int i = 0; i < 4; i++) {
+		unsigned c = p[i];
+
+		if (c >= '0' && c <= '9')
+			c -= '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			c = (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+		*v = *v << 4 | c;
+	}
+	return 0;
+}
+
+/* At '"': past the closing quote.  0 ok, -1 not strict JSON. */
+static int
+scan_string(struct scan *s)
+{
+	s->p++;
+	while (s->p < s->end) {
+		unsigned c = *s->p++;
+		unsigned u, lo;
+
+		if (c == '"')
+			return 0;
+		if (c < 0x20)
+			return -1;
+		if (c != '\\')
+			continue;
+		if (s->p >= s->end)
+			return -1;
+		switch (*s->p++) {
+		case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+		case 'r': case 't':
+			break;
+		case 'u':
+			if (s->end - s->p < 4 || scan_hex4(s->p, &u) < 0)
+				return -1;
+			s->p += 4;
+			if (u >= 0xdc00 && u <= 0xdfff)
+				return -1;	/* a lone low surrogate */
+			if (u >= 0xd800 && u <= 0xdbff) {
+				if (s->end - s->p < 6 || s->p[0] != '\\' ||
+				    s->p[1] != 'u' ||
+				    scan_hex4(s->p + 2, &lo) < 0 ||
+				    lo < 0xdc00 || lo > 0xdfff)
+					return -1;
+				s->p += 6;
+			}
+			break;
+		default:
+			return -1;
+		}
+	}
+	return -1;
+}
+
+static int
+scan_digits(struct scan *s)
+{
+	const unsigned char *start = s->p;
+
+	while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+		s->p++;
+	return s->p > start ? 0 : -1;
+}
+
+static int
+scan_number(struct scan *s)
+{
+	if (*s->p == '-')
+		s->p++;
+	if (s->p < s->end && *s->p == '0')
+		s->p++;
+	else if (scan_digits(s) < 0)
+		return -1;
+	if (s->p < s->end && *s->p == '.') {
+		s->p++;
+		if (scan_digits(s) < 0)
+			return -1;
+	}
+	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+		s->p++;
+		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+			s->p++;
+		if (scan_digits(s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+scan_word(struct scan *s, const char *w, size_t n)
+{
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, w, n) != 0)
+		return -1;
+	s->p += n;
+	return 0;
+}
+
+static int
+scan_value(struct scan *s, int depth)
+{
+	unsigned char close;
+
+	scan_ws(s);
+	if (s->p >= s->end)
+		return -1;
+	switch (*s->p) {
+	case '"':
+		return scan_string(s);
+	case 't':
+		return scan_word(s, "true", 4);
+	case 'f':
+		return scan_word(s, "false", 5);
+	case 'n':
+		return scan_word(s, "null", 4);
+	case '[':
+	case '{':
+		break;
+	default:
+		if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9'))
+			return scan_number(s);
+		return -1;
+	}
+	if (depth >= SCAN_MAX_DEPTH)
+		return -1;
+	close = *s->p == '[' ? ']' : '}';
+	s->p++;
+	scan_ws(s);
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		return 0;
+	}
+	for (;;) {
+		if (close == '}') {
+			scan_ws(s);
+			if (s->p >= s->end || *s->p != '"' || scan_string(s) < 0)
+				return -1;
+			scan_ws(s);
+			if (s->p >= s->end || *s->p++ != ':')
+				return -1;
+		}
+		if (scan_value(s, depth + 1) < 0)
+			return -1;
+		scan_ws(s);
+		if (s->p >= s->end)
+			return -1;
+		if (*s->p == close) {
+			s->p++;
+			return 0;
+		}
+		if (*s->p++ != ',')
+			return -1;
+	}
+}
+
+long
+ndjson_cut_member(const char *text, size_t len, const char *key, char *out)
+{
+	struct scan s = { (const unsigned char *)text,
+	    (const unsigned char *)text + len };
+	const unsigned char *copied = s.p, *prev_end;
+	size_t klen = strlen(key), o = 0;
+	int first = 1;		/* no member kept before this one */
+
+	scan_ws(&s);
+	if (s.p >= s.end || *s.p++ != '{')
+		return -1;
+	prev_end = s.p;		/* where a cut member's text may start */
+	scan_ws(&s);
+	if (s.p < s.end && *s.p == '}') {
+		s.p++;
+		goto done;
+	}
+	for (;;) {
+		const unsigned char *k;
+		int match;
+
+		scan_ws(&s);
+		k = s.p;
+		if (s.p >= s.end || *s.p != '"' || scan_string(&s) < 0)
+			return -1;
+		match = (size_t)(s.p - k) == klen + 2 &&
+		    memcmp(k + 1, key, klen) == 0;
+		scan_ws(&s);
+		if (s.p >= s.end || *s.p++ != ':' ||
+		    scan_value(&s, 1) < 0)
+			return -1;
+		scan_ws(&s);
+		if (s.p >= s.end || (*s.p != ',' && *s.p != '}'))
+			return -1;
+		if (match) {
+			/* keep text up to the member (or the comma before
+			 * it); drop through its value (and, when it is
+			 * first, the comma after it) */
+			const unsigned char *from = first ? prev_end : prev_end - 1;
+
+			if (!first && from[0] != ',')
+				return -1;	/* cannot happen */
+			memcpy(out + o, copied, (size_t)(from - copied));
+			o += (size_t)(from - copied);
+			copied = *s.p == ',' && first ? s.p + 1 : s.p;
+		} else {
+			first = 0;
+		}
+		if (*s.p++ == '}')
+			break;
+		prev_end = s.p;
+	}
+done:
+	scan_ws(&s);
+	if (s.p != s.end)
+		return -1;	/* more than one value */
+	if (copied == (const unsigned char *)text)
+		return 0;
+	memcpy(out + o, copied, (size_t)(s.end - copied));
+	o += (size_t)(s.end - copied);
+	return (long)(len - o);
+}
+
+/* libjq's parse, of the line with r->omit cut out when the scan allows. */
+static jv
+parse_text(struct ndjson_reader *r, const char *line, size_t len)
+{
+	if (r->omit != NULL) {
+		long cut;
+
+		if (r->cut_size < len) {
+			char *n = realloc(r->cut, len);
+
+			if (n == NULL)
+				return jvx_parse(line, len);
+			r->cut = n;
+			r->cut_size = len;
+		}
+		cut = ndjson_cut_member(line, len, r->omit, r->cut);
+		if (cut > 0) {
+			jv v = jvx_parse(r->cut, len - (size_t)cut);
+
+			if (jv_get_kind(v) == JV_KIND_OBJECT)
+				return v;
+			jv_free(v);	/* not expected: say what libjq says */
+		}
+	}
+	return jvx_parse(line, len);
+}
+
 /* Parse one complete line: 1 a record, 0 skipped. */
 static int
 parse_line(struct ndjson_reader *r, char *line, size_t len, jv *rec)
@@ -220,7 +502,7 @@ parse_line(struct ndjson_reader *r, char *line, size_t len, jv *rec)
 		reject_line(r, line, len, "NUL byte in record");
 		return 0;
 	}
-	v = jvx_parse(line, len);
+	v = parse_text(r, line, len);
 	if (!jv_is_valid(v)) {
 		jv msg = jv_invalid_get_msg(v);
 		char why[160];

@@ -39,6 +39,27 @@ FILE *ndjson_open_rejects(const char *path);
  */
 int ndjson_next(struct ndjson_reader *r, jv *rec);
 
+/*
+ * Leave the top-level member key (e.g. "payload") out of the records
+ * ndjson_next returns, without parsing its value: for a stage that would
+ * only drop a large member.  The line is checked byte by byte as strict
+ * JSON; anything the check does not vouch for (malformed text, escapes
+ * in the key, deep nesting) is parsed whole as without this option, so
+ * what is rejected and how it is reported do not change.  A member named
+ * with escapes ("pay\u006coad") may still be there: delete it as well.
+ * key is borrowed (NULL: off).  ndjson_line still returns the whole line.
+ */
+void ndjson_omit_member(struct ndjson_reader *r, const char *key);
+
+/*
+ * The scan behind it: copy text to out (room for len bytes) without the
+ * top-level members whose raw key is "key".  The number of bytes cut, 0
+ * when there is no such member (out unused), -1 when text is not a
+ * strict JSON object the scanner can vouch for.
+ */
+long ndjson_cut_member(const char *text, size_t len, const char *key,
+    char *out);
+
 /* The raw bytes of the line last returned (without the line end). */
 const char *ndjson_line(const struct ndjson_reader *r, size_t *len);
 

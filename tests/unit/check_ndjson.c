@@ -40,6 +40,133 @@ count_records(struct ndjson_reader *r, char ids[][16], int max)
 	return n;
 }
 
+/* ndjson_cut_member on in: the text left (NULL: -1 expected, "=": 0). */
+static void
+cut_is(const char *in, const char *want)
+{
+	char out[512];
+	long n = ndjson_cut_member(in, strlen(in), "payload", out);
+
+	if (want == NULL) {
+		ck_assert_msg(n == -1, "%s: cut %ld, want -1", in, n);
+		return;
+	}
+	if (strcmp(want, "=") == 0) {
+		ck_assert_msg(n == 0, "%s: cut %ld, want 0", in, n);
+		return;
+	}
+	ck_assert_msg(n >= 0, "%s: -1", in);
+	out[strlen(in) - (size_t)n] = '\0';
+	ck_assert_str_eq(out, want);
+	/* what is left parses to the whole minus the member */
+	jv a = jv_object_delete(jv_parse(in), jv_string("payload"));
+	jv b = jv_parse(out);
+	ck_assert_msg(jv_equal(a, b), "%s: not the same record", in);
+}
+
+START_TEST(cut_member_positions)
+{
+	cut_is("{\"payload\":{\"a\":1}}", "{}");
+	cut_is("{\"payload\":1,\"id\":\"x\"}", "{\"id\":\"x\"}");
+	cut_is("{\"id\":\"x\",\"payload\":[1,2],\"b\":true}",
+	    "{\"id\":\"x\",\"b\":true}");
+	cut_is("{\"id\":\"x\",\"payload\":null}", "{\"id\":\"x\"}");
+	cut_is(" { \"id\" : 1 , \"payload\" : { } , \"c\" : 2 } ",
+	    " { \"id\" : 1 , \"c\" : 2 } ");
+	/* duplicates: every one goes, as libjq keeps one then it is deleted */
+	cut_is("{\"payload\":1,\"payload\":2,\"a\":3}", "{\"a\":3}");
+	cut_is("{\"a\":0,\"payload\":1,\"b\":2,\"payload\":3}",
+	    "{\"a\":0,\"b\":2}");
+}
+END_TEST
+
+START_TEST(cut_member_strings_and_nesting)
+{
+	/* escapes, braces and the key itself inside strings */
+	cut_is("{\"payload\":{\"s\":\"}\\\"payload\\\":{\",\"t\":[\"]\"]},"
+	    "\"id\":\"a\\\\\"}", "{\"id\":\"a\\\\\"}");
+	cut_is("{\"id\":\"\\\"payload\\\":1\",\"payload\":\"x\"}",
+	    "{\"id\":\"\\\"payload\\\":1\"}");
+	/* the key nested deeper is not the member */
+	cut_is("{\"alert\":{\"payload\":1},\"payload\":2}",
+	    "{\"alert\":{\"payload\":1}}");
+	cut_is("{\"payload\":\"\\u00e9\\ud83d\\ude00\\/\\b\\f\\n\\r\\t\","
+	    "\"n\":-0.5e+10}", "{\"n\":-0.5e+10}");
+	/* a missing member: nothing cut */
+	cut_is("{\"id\":\"x\",\"alert\":{\"payload\":1}}", "=");
+	cut_is("{\"id\":\"payload\"}", "=");
+	cut_is("{}", "=");
+	/* escaped key: not recognised here (the caller deletes it too) */
+	cut_is("{\"pay\\u006coad\":1}", "=");
+}
+END_TEST
+
+START_TEST(cut_member_malformed_falls_back)
+{
+	static const char *const bad[] = {
+		"", "[]", "\"payload\"", "{", "{\"payload\":}",
+		"{\"payload\":{\"a\":1}", "{\"payload\":[1,]}",
+		"{\"payload\":tru}", "{\"payload\":01}", "{\"payload\":1.}",
+		"{\"payload\":.5}", "{\"payload\":+1}", "{\"payload\":nan}",
+		"{\"payload\":\"\\x\"}", "{\"payload\":\"\\u12\"}",
+		"{\"payload\":\"\\ud800\"}", "{\"payload\":\"\\udc00\"}",
+		"{\"payload\":\"a\tb\"}", "{\"payload\":1}{}",
+		"{\"payload\":1} x", "{\"payload\":\"a\"\"b\"}",
+		"{\"payload\":1,}", "{,\"payload\":1}", "{\"payload\" 1}",
+		"{payload:1}", "{\"payload\":[1 2]}",
+	};
+	char deep[600];
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		cut_is(bad[i], NULL);
+	/* nesting deeper than the scanner follows: libjq decides */
+	strcpy(deep, "{\"payload\":");
+	for (i = 0; i < 200; i++)
+		strcat(deep, "[");
+	for (i = 0; i < 200; i++)
+		strcat(deep, "]");
+	strcat(deep, "}");
+	cut_is(deep, NULL);
+}
+END_TEST
+
+START_TEST(reader_omits_member)
+{
+	const char in[] =
+	    "{\"id\":\"a\",\"payload\":{\"x\":\"}\"},\"alert\":{}}\n"
+	    "{\"id\":\"b\",\"payload\":{\"x\":tru}}\n"
+	    "{\"id\":\"c\",\"payload\":[1],\"oops\"}\n"
+	    "{\"id\":\"d\",\"payload\":1,\"z\":1e400}\n";
+	struct ndjson_reader *r = reader_over(in, sizeof in - 1, 0);
+	size_t len;
+	const char *line;
+	jv rec;
+
+	diag_set_verbosity(-1);
+	ndjson_omit_member(r, "payload");
+	ck_assert_int_eq(ndjson_next(r, &rec), 1);
+	ck_assert_str_eq(jvx_str(&rec, "id"), "a");
+	ck_assert(!jv_object_has(jv_copy(rec), jv_string("payload")));
+	ck_assert(jv_object_has(jv_copy(rec), jv_string("alert")));
+	/* the line is still the whole line */
+	line = ndjson_line(r, &len);
+	ck_assert_uint_eq(len, strchr(in, '\n') - in);
+	ck_assert(memcmp(line, in, len) == 0);
+	jv_free(rec);
+	/* malformed payload and malformed rest: rejected as before */
+	ck_assert_int_eq(ndjson_next(r, &rec), 1);
+	ck_assert_str_eq(jvx_str(&rec, "id"), "d");
+	ck_assert(!jv_object_has(jv_copy(rec), jv_string("payload")));
+	jv_free(rec);
+	ck_assert_uint_eq(ndjson_rejected(r), 2);
+	ck_assert_uint_eq(ndjson_lineno(r), 4);
+	ck_assert_int_eq(ndjson_next(r, &rec), 0);
+	ndjson_close(r);
+	diag_set_verbosity(0);
+}
+END_TEST
+
 START_TEST(crlf_blank_and_last_line)
 {
 	const char in[] = "{\"id\":\"a\"}\r\n\r\n   \n{\"id\":\"b\"}\n{\"id\":\"c\"}";
@@ -243,6 +370,10 @@ main(void)
 	tcase_add_test(tc, write_matches_jv_dumpf);
 	tcase_add_test(tc, id_for_messages);
 	tcase_add_test(tc, downstream_gone_is_epipe);
+	tcase_add_test(tc, cut_member_positions);
+	tcase_add_test(tc, cut_member_strings_and_nesting);
+	tcase_add_test(tc, cut_member_malformed_falls_back);
+	tcase_add_test(tc, reader_omits_member);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
