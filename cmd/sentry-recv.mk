@@ -12,6 +12,6 @@ endif
 sentry-recv_LIBS = $(RECV_STATIC)
 sentry-recv_UNIT = check_http check_jsonstr check_spool
 UNIT_TESTS += check_http check_jsonstr check_spool
-check_http_OBJS = lib/http.o
+check_http_OBJS = lib/http.o lib/jsonstr.o
 check_jsonstr_OBJS = lib/jsonstr.o
 check_spool_OBJS = lib/spool.o lib/cursor.o lib/diag.o

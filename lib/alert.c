@@ -20,18 +20,6 @@
 
 /* ---- parsing ---- */
 
-static int
-hexdigit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The code unit of "\uXXXX" at p (6 bytes available), or -1. */
 static long
 escape_at(const char *p)
@@ -41,7 +29,7 @@ escape_at(const char *p)
 	if (p[0] != '\\' || p[1] != 'u')
 		return -1;
 	for (int i = 2; i < 6; i++) {
-		int d = hexdigit((unsigned char)p[i]);
+		int d = jsonstr_hexdigit((unsigned char)p[i]);
 
 		if (d < 0)
 			return -1;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonstr.h"
+
 struct hmac_keys {
 	EVP_MAC *mac;
 	EVP_MAC_CTX **ctx;	/* one keyed context per secret, duplicated per use */
@@ -105,18 +107,6 @@ hmac_hex(const unsigned char digest[HMAC_SHA256_SIZE], char *hex)
 	hex[2 * HMAC_SHA256_SIZE] = '\0';
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* 0 and sig filled when s holds exactly 64 hex digits (white space around). */
 static int
 decode(const char *s, size_t len, unsigned char sig[HMAC_SHA256_SIZE])
@@ -128,8 +118,8 @@ decode(const char *s, size_t len, unsigned char sig[HMAC_SHA256_SIZE])
 	if (len != 2 * HMAC_SHA256_SIZE)
 		return -1;
 	for (size_t i = 0; i < HMAC_SHA256_SIZE; i++) {
-		int hi = hexval((unsigned char)s[2 * i]);
-		int lo = hexval((unsigned char)s[2 * i + 1]);
+		int hi = jsonstr_hexdigit((unsigned char)s[2 * i]);
+		int lo = jsonstr_hexdigit((unsigned char)s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jsonstr.h"
+
 #define CHUNK_LINE_MAX 4096
 
 /* RFC 9110 tchar */
@@ -14,12 +16,6 @@ is_tchar(unsigned char c)
 	    (c >= 'A' && c <= 'Z'))
 		return 1;
 	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
 int
@@ -328,17 +324,6 @@ enum {
 	CH_TRAILER, CH_TRAILER_LINE, CH_TRAILER_LF, CH_END_LF
 };
 
-static int
-hexval(int c)
-{
-	c = lower(c);
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int
 http_chunked_feed(struct http_chunked *c, const struct http_limits *lim,
     const char *in, size_t len, size_t *used, http_sink sink, void *ctx)
@@ -351,7 +336,7 @@ http_chunked_feed(struct http_chunked *c, const struct http_limits *lim,
 
 		switch (c->state) {
 		case CH_SIZE: {
-			int d = hexval(ch);
+			int d = jsonstr_hexdigit(ch);
 
 			if (d >= 0) {
 				/* leading zeros are fine; 2^60 and up is not */

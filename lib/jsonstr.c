@@ -117,6 +117,18 @@ utf8_seq(const unsigned char *s, const unsigned char *end)
 }
 
 int
+jsonstr_hexdigit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
 jsonstr_utf8_valid(const void *buf, size_t len)
 {
 	const unsigned char *s = buf, *end = s + len;

@@ -27,6 +27,9 @@ void jsonstr_u64(struct jsonstr_out *o, uint64_t v);
 /* Write out what is buffered.  0, or -1 with o->err set. */
 int jsonstr_flush(struct jsonstr_out *o);
 
+/* The value of a hex digit (either case), or -1. */
+int jsonstr_hexdigit(int c);
+
 /* 1 when buf[0..len) is valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
 int jsonstr_utf8_valid(const void *buf, size_t len);
 

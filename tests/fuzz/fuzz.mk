@@ -57,7 +57,7 @@ fuzz_template_LIBS = -ljq -lm
 # Modules of tools still being written join when their file exists.
 ifneq ($(wildcard lib/http.c),)
 FUZZ_TARGETS += http
-fuzz_http_OBJS = lib/http.o
+fuzz_http_OBJS = lib/http.o lib/jsonstr.o
 endif
 ifneq ($(wildcard lib/jsonstr.c),)
 FUZZ_TARGETS += jsonstr
