@@ -46,7 +46,8 @@
 #include "throttle.h"
 #include "version.h"
 
-#define OUT_COMMIT_BYTES (256u << 10)	/* save state, write out: this often */
+#define OUT_COMMIT_BYTES (256u << 10)	/* save state, write out: this often, */
+#define OUT_COMMIT_MAX (8u << 20)	/* or as much output as the state is */
 #define COMMIT_HOLD_FACTOR 10	/* hold output up to 10 saves' time ... */
 #define COMMIT_HOLD_MAX_MS 200	/* ... but never longer than this */
 #define DIGEST_MAX_LIST 50
@@ -79,6 +80,7 @@ static struct {
 	int explain;
 	int dirty;
 	int64_t save_ms;	/* what the last state save took */
+	size_t state_bytes;	/* how large the last saved state was */
 	int64_t held_since;	/* first record not committed yet; 0: none */
 	FILE *out;		/* memory buffer, written at commit() */
 	char *out_buf;
@@ -174,6 +176,7 @@ save_state(void)
 {
 	char err[512];
 	int64_t started;
+	struct stat sb;
 	jv st;
 
 	if (S.state_path == NULL || !S.dirty)
@@ -193,6 +196,8 @@ save_state(void)
 	jv_free(st);
 	S.dirty = 0;
 	S.save_ms = clock_mono_ms() - started;
+	if (stat(S.state_path, &sb) == 0)
+		S.state_bytes = (size_t)sb.st_size;
 }
 
 /*
@@ -242,6 +247,32 @@ more_input_soon(int nonblocking)
 		hold = COMMIT_HOLD_MAX_MS;
 	left = S.held_since + hold - clock_mono_ms();
 	return left > 0 && wait_stdin((int)left) && !stopping;
+}
+
+/*
+ * Commit while input keeps coming: a save rewrites the whole state, so
+ * commit only once the records held are about as large as the state
+ * (never less than OUT_COMMIT_BYTES, never more than OUT_COMMIT_MAX),
+ * which keeps the saves' cost in proportion to the records; and at the
+ * latest COMMIT_HOLD_MAX_MS after the first record held (or 4 saves'
+ * time, when a save takes longer than a fifth of that).
+ */
+static int
+commit_due(void)
+{
+	size_t limit = S.state_bytes;
+	long held = ftell(S.out);
+	int64_t hold = S.save_ms * 4;	/* saves: at most ~1/5 of the time */
+
+	if (limit < OUT_COMMIT_BYTES)
+		limit = OUT_COMMIT_BYTES;
+	if (limit > OUT_COMMIT_MAX)
+		limit = OUT_COMMIT_MAX;
+	if (S.out_len >= limit || held >= (long)limit)
+		return 1;
+	if (hold < COMMIT_HOLD_MAX_MS)
+		hold = COMMIT_HOLD_MAX_MS;
+	return S.held_since != 0 && clock_mono_ms() - S.held_since >= hold;
 }
 
 static void
@@ -1025,8 +1056,7 @@ main(int argc, char *argv[])
 			handle(reader, rec);
 			if (S.held_since == 0)
 				S.held_since = clock_mono_ms();
-			if (S.out_len >= OUT_COMMIT_BYTES ||
-			    ftell(S.out) >= (long)OUT_COMMIT_BYTES)
+			if (commit_due())
 				commit();
 			continue;
 		}
