@@ -1072,7 +1072,7 @@ main(int argc, char *argv[])
 			}
 			continue;
 		}
-		diag_warn("stdin: %s", strerror(errno));
+		diag_warn("%s", ndjson_read_error(errno));
 		commit();
 		return EXIT_TEMPFAIL;
 	}

@@ -622,7 +622,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (r < 0) {
-		diag_warn("stdin: %s", strerror(errno));
+		diag_warn("%s", ndjson_read_error(errno));
 		status = EXIT_TEMPFAIL;
 	}
 	diag_info("%lu passed, %lu rejected", passed,

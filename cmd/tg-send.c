@@ -1043,7 +1043,7 @@ run(void)
 		}
 		if ((n = ndjson_next(rd, &rec)) <= 0) {
 			if (n < 0) {
-				diag_warn("stdin: %s", strerror(errno));
+				diag_warn("%s", ndjson_read_error(errno));
 				status = EXIT_TEMPFAIL;
 			}
 			break;

@@ -698,6 +698,17 @@ ndjson_print(FILE *out, jv v)
 	jv_free(v);
 }
 
+const char *
+ndjson_read_error(int err)
+{
+	static char msg[128];
+
+	if (err == EPIPE)
+		return "stdout: the next stage is gone (broken pipe)";
+	snprintf(msg, sizeof msg, "stdin: %s", strerror(err));
+	return msg;
+}
+
 int
 ndjson_write(FILE *out, jv rec)
 {

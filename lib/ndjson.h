@@ -75,6 +75,12 @@ unsigned long ndjson_rejected(const struct ndjson_reader *r);
  */
 int ndjson_wait(struct ndjson_reader *r, int timeout_ms);
 
+/*
+ * What a failed ndjson_next or ndjson_wait means, for a message: "stdin:
+ * <strerror>", or, for EPIPE, that the next stage (our stdout) is gone.
+ */
+const char *ndjson_read_error(int err);
+
 /* Write rec (consumed) as one compact line.  0 ok, -1 write error. */
 int ndjson_write(FILE *out, jv rec);
 

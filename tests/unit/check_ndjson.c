@@ -345,6 +345,9 @@ START_TEST(downstream_gone_is_epipe)
 	ck_assert_int_eq(errno, EPIPE);
 	ck_assert_int_eq(ndjson_next(r, &rec), -1);
 	ck_assert_int_eq(errno, EPIPE);
+	ck_assert_str_eq(ndjson_read_error(EPIPE),
+	    "stdout: the next stage is gone (broken pipe)");
+	ck_assert_str_eq(ndjson_read_error(EIO), "stdin: Input/output error");
 	ndjson_close(r);
 	fclose(w);
 	close(in[1]);
