@@ -515,15 +515,6 @@ is_new(const jv *alert)
 	    clock_parse(ts, &b) == 0 && (a > b ? a - b : b - a) <= 1000;
 }
 
-static int
-is_state_change(const char *action)
-{
-	return action && (strcmp(action, "resolved") == 0 ||
-	    strcmp(action, "assigned") == 0 ||
-	    strcmp(action, "ignored") == 0 ||
-	    strcmp(action, "archived") == 0);
-}
-
 /* Carry out a decision [rule|null, drop reason|null]: rec consumed. */
 static void
 carry_out(jv rec, const jv *decision)
@@ -607,7 +598,7 @@ decide(const jv *rec, const jv *alert, int64_t now, const char *id)
 	}
 	f.is_regression = action && strcmp(action, "unresolved") == 0;
 	/* comments, Seer updates and state changes are not occurrences */
-	int occurrence = !is_state_change(action) && !(kind &&
+	int occurrence = !rules_is_state_change(action) && !(kind &&
 	    (strcmp(kind, "comment") == 0 || strcmp(kind, "seer") == 0));
 	/*
 	 * Sentry's "first seen" alert rule arrives as an event_alert or a

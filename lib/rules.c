@@ -968,8 +968,8 @@ severity(const jv *alert)
 	return s;
 }
 
-static int
-is_state_change(const char *action)
+int
+rules_is_state_change(const char *action)
 {
 	return action && (strcmp(action, "resolved") == 0 ||
 	    strcmp(action, "assigned") == 0 ||
@@ -1067,7 +1067,7 @@ match_cond(const struct rule_cond *c, const struct rule_facts *f,
 	case COND_CRITICAL: {
 		const char *action = jvx_str(a, "action");
 
-		if (rank >= LEVEL_ERROR && !is_state_change(action))
+		if (rank >= LEVEL_ERROR && !rules_is_state_change(action))
 			return 1;
 		if (rank >= LEVEL_ERROR)
 			snprintf(why, n, "not critical: action %s is a state "

@@ -106,4 +106,11 @@ int64_t rules_parse_duration(const char *text, int64_t unit_ms);
 /* "5m" style text of a duration, for messages. */
 char *rules_format_duration(int64_t ms, char *buf, size_t n);
 
+/*
+ * 1 when a Sentry action changes an issue's state (resolved, assigned,
+ * ignored, archived) rather than reporting an occurrence: such records
+ * are neither "critical" nor counted as events.
+ */
+int rules_is_state_change(const char *action);
+
 #endif
