@@ -27,19 +27,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include "alert.h"
+#include "auth.h"
 #include "clock.h"
 #include "diag.h"
 #include "dotenv.h"
-#include "hmac.h"
 #include "jvx.h"
 #include "ndjson.h"
 #include "replay.h"
-#include "secret.h"
 
-#define SECRET_ENV	"SENTRY_WEBHOOK_SECRET"
 #define MAX_FILES	8
 #define DEFAULT_MAX_AGE	300			/* seconds */
 #define DEFAULT_MAX_BODY (8u << 20)		/* bytes */
@@ -51,14 +47,7 @@ static const char usage_line[] =
     "[-s secret-file]\n"
     "                     [-t token-file] [-u sentry-url]\n";
 
-/* Secrets split out of the environment and files; wiped at exit. */
-struct secrets {
-	char **v;
-	size_t n;
-};
-
-static struct secrets secrets, tokens;
-static struct hmac_keys *keys;
+static struct auth *auth;
 static struct replay *cache;
 static FILE *rejects;
 static int allow_unsigned;
@@ -91,61 +80,6 @@ config_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-/*
- * Several secrets in one value, separated by commas or white space
- * (Sentry's client secrets are hex, legacy tokens URL-safe): each one
- * is kept; text is wiped and freed.
- */
-static void
-add_secrets(struct secrets *s, char *text, const char *source)
-{
-	char *save = NULL, *w;
-
-	for (w = strtok_r(text, ", \t\r\n", &save); w;
-	    w = strtok_r(NULL, ", \t\r\n", &save)) {
-		char **nv = realloc(s->v, (s->n + 1) * sizeof *nv);
-
-		if (nv == NULL || (nv[s->n] = strdup(w)) == NULL)
-			config_error("%s: out of memory", source);
-		s->v = nv;
-		diag_secret(s->v[s->n]);
-		s->n++;
-	}
-	secret_free(text);
-}
-
-static void
-load_secrets(struct secrets *s, const char *env, const char **files,
-    size_t nfiles)
-{
-	char err[512], *text;
-	int absent;
-
-	if (env) {
-		text = secret_load(env, NULL, &absent, err, sizeof err);
-		if (text)
-			add_secrets(s, text, env);
-		else if (!absent)
-			config_error("%s", err);
-	}
-	for (size_t i = 0; i < nfiles; i++) {
-		if ((text = secret_load(NULL, files[i], &absent, err,
-		    sizeof err)) == NULL)
-			config_error("%s", err);
-		add_secrets(s, text, files[i]);
-	}
-}
-
-static void
-wipe_secrets(struct secrets *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		secret_free(s->v[i]);
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
-
 /* Strict base64 (RFC 4648, padding optional): decoded length or -1. */
 static long
 base64_decode(const char *in, size_t len, unsigned char *out)
@@ -172,94 +106,52 @@ base64_decode(const char *in, size_t len, unsigned char *out)
 	return bits >= 6 ? -1 : n;
 }
 
-/* Constant time over every token: 1 when s is one of them. */
-static int
-token_matches(const char *s, size_t len)
-{
-	int match = 0;
-
-	for (size_t i = 0; i < tokens.n; i++)
-		match |= secret_equal(s, len, tokens.v[i], strlen(tokens.v[i]));
-	return match;
-}
-
-static int
-hexval(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
-	    c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/*
- * The legacy plugin's URL token: "token=" in the query (percent-decoded
- * into buf): 1 and *present set.  Else the last path segment is tried.
- * Returns 1 when a token matched.
- */
-static int
-url_token(const jv *rec, int *present)
-{
-	const char *query = jvx_str(rec, "query"), *path = jvx_str(rec, "path");
-	char buf[1024];
-	int ok = 0;
-
-	*present = 0;
-	for (const char *p = query; p && *p; ) {
-		size_t len = strcspn(p, "&;");
-
-		if (strncmp(p, "token=", 6) == 0 && len - 6 < sizeof buf) {
-			size_t n = 0;
-
-			for (size_t i = 6; i < len; i++) {
-				int hi, lo;
-
-				if (p[i] == '%' && i + 2 < len &&
-				    (hi = hexval((unsigned char)p[i + 1])) >= 0 &&
-				    (lo = hexval((unsigned char)p[i + 2])) >= 0) {
-					buf[n++] = (char)(hi << 4 | lo);
-					i += 2;
-				} else {
-					buf[n++] = p[i];
-				}
-			}
-			*present = 1;
-			ok |= token_matches(buf, n);
-		}
-		p += len;
-		if (*p)
-			p++;
-	}
-	secret_wipe(buf, sizeof buf);
-	if (*present)
-		return ok;
-	if (path) {
-		size_t end = strcspn(path, "?"), start;
-
-		while (end > 0 && path[end - 1] == '/')
-			end--;
-		start = end;
-		while (start > 0 && path[start - 1] != '/')
-			start--;
-		if (end > start)
-			ok = token_matches(path + start, end - start);
-	}
-	return ok;
-}
-
 static void reject(const jv *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Why the record being handled was rejected, for its drop marker. */
+static char rejected_why[600];
 
 static void
 reject(const jv *rec, const char *fmt, ...)
 {
 	const char *peer = jvx_str(rec, "peer");
-	char why[600];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof why, fmt, ap);
+	vsnprintf(rejected_why, sizeof rejected_why, fmt, ap);
 	va_end(ap);
-	ndjson_report(rejects, rec, "%s (peer %s)", why, peer ? peer : "-");
+	ndjson_report(rejects, rec, "%s (peer %s)", rejected_why,
+	    peer ? peer : "-");
 	rejected++;
+}
+
+/*
+ * A rejected record goes on as a drop marker, so that the last stage
+ * acknowledges it and its spool segment can be removed: junk that never
+ * passes must not pin the spool (or, once the disk is full, refuse every
+ * real webhook).  rec is consumed.  0, or -1 when stdout fails.
+ */
+static int
+drop_rejected(jv rec)
+{
+	jv marker = jv_object_set(jv_object(), jv_string("v"), jv_number(1));
+	static const char *const keep[] = { "id", "seq", "received" };
+
+	for (size_t i = 0; i < sizeof keep / sizeof *keep; i++) {
+		jv v = jvx_get(&rec, keep[i]);
+
+		if (jv_is_valid(v))
+			marker = jv_object_set(marker, jv_string(keep[i]), v);
+		else
+			jv_free(v);
+	}
+	jv_free(rec);
+	marker = jv_object_set(marker, jv_string("drop"), jv_object_set(
+	    jv_object_set(jv_object_set(jv_object(), jv_string("stage"),
+	    jv_string("sentry-verify")), jv_string("reason"),
+	    jv_string("rejected")), jv_string("why"), jv_string(rejected_why)));
+	return ndjson_write(stdout, marker);
 }
 
 /* How the record is authenticated: "hmac", "token", "unsigned", or NULL
@@ -268,43 +160,49 @@ static const char *
 authenticate(const jv *rec, const char *body, size_t len)
 {
 	const char *sig = jvx_str(rec, "headers.sentry-hook-signature");
-	int present;
+	const char *query = jvx_str(rec, "query"), *path = jvx_str(rec, "path");
+	struct auth_request r = {
+		.signature = sig, .signature_len = sig ? strlen(sig) : 0,
+		.query = query ? query : "", .query_len = query ? strlen(query) : 0,
+		.path = path ? path : "", .path_len = path ? strlen(path) : 0,
+		.body = body, .body_len = len,
+	};
+	const char *why;
+	enum auth_result a = auth_check(auth, &r, &why);
 
-	if (sig && hmac_keys_count(keys) > 0) {
-		switch (hmac_verify(keys, body, len, sig, strlen(sig))) {
-		case HMAC_MALFORMED:
-			reject(rec, "Sentry-Hook-Signature is not 64 hex "
-			    "digits");
-			return NULL;
-		case HMAC_MISMATCH:
-			reject(rec, "Sentry-Hook-Signature does not match the "
-			    "body under any configured secret");
-			return NULL;
-		case HMAC_ERROR:
-			reject(rec, "HMAC computation failed");
-			return NULL;
-		default:
-			return "hmac";
-		}
-	}
-	if (sig && !allow_unsigned) {
-		reject(rec, "signed request, but no client secret is "
-		    "configured (only URL tokens)");
+	if (a == AUTH_REJECTED) {
+		reject(rec, "%s", why);
 		return NULL;
 	}
-	if (sig == NULL && tokens.n > 0) {
-		if (url_token(rec, &present))
-			return "token";
-		if (present) {
-			reject(rec, "wrong token in the callback URL");
-			return NULL;
-		}
+	return auth_name(a);
+}
+
+/*
+ * The legacy plugin's URL token must not travel further than this stage
+ * (into tg-send's log, the dead letters, a reject file downstream): the
+ * record goes on with "query" and "path" redacted.  rec is updated.
+ */
+static void
+redact_url(jv *rec)
+{
+	const char *query = jvx_str(rec, "query"), *path = jvx_str(rec, "path");
+
+	if (query && strstr(query, "token=")) {
+		char *q = auth_redact_query(query, strlen(query));
+
+		*rec = jv_object_set(*rec, jv_string("query"),
+		    q ? jv_string(q) : jv_string(""));
+		free(q);
 	}
-	if (allow_unsigned)
-		return "unsigned";
-	reject(rec, "unsigned request: no Sentry-Hook-Signature and no "
-	    "valid URL token");
-	return NULL;
+	if (path) {
+		size_t len = strlen(path);
+		char *out = malloc(len + 8);
+
+		if (out && auth_redact_path(auth, path, len, out))
+			*rec = jv_object_set(*rec, jv_string("path"),
+			    jv_string(out));
+		free(out);
+	}
 }
 
 /* Sentry-Hook-Timestamp within max_age of the record's receipt time:
@@ -456,8 +354,16 @@ handle(jv rec)
 		payload = jv_invalid();
 		goto out;
 	}
+	if (!ndjson_strict_object(bytes, len)) {
+		/* libjq reads "nan", "01", "+1" and a byte order mark; the
+		 * payload is spliced into the record as it is, and a record
+		 * must be JSON to every reader */
+		reject(&rec, "body is not strict JSON (RFC 8259)");
+		goto out;
+	}
 	if (check_replay(&rec) != 0)
 		goto out;
+	redact_url(&rec);
 
 	in.resource = jvx_str(&rec, "headers.sentry-hook-resource");
 	in.body = bytes;
@@ -471,7 +377,7 @@ handle(jv rec)
 		rec = jv_object_delete(rec, jv_string("payload"));
 		rec = jv_object_delete(rec, jv_string("alert"));
 		rec = jv_object_set(rec, jv_string("verified"), jv_string(how));
-		if (repaired || memchr(bytes, '\0', len) != NULL) {
+		if (repaired) {
 			rec = jv_object_set(rec, jv_string("payload"), payload);
 			rec = jv_object_set(rec, jv_string("alert"), alert);
 			status = ndjson_write(stdout, rec);
@@ -490,8 +396,7 @@ out:
 	jv_free(body);
 	jv_free(b64);
 	free(decoded);
-	jv_free(rec);
-	return 0;
+	return drop_rejected(rec);
 }
 
 static long
@@ -583,26 +488,17 @@ main(int argc, char *argv[])
 
 	/* Secrets: the environment and every --secret-file; URL tokens
 	 * from --token-file, else the same secrets. */
-	load_secrets(&secrets, SECRET_ENV, secret_files, nsecret_files);
-	if (ntoken_files)
-		load_secrets(&tokens, NULL, token_files, ntoken_files);
-	else
-		for (size_t i = 0; i < secrets.n; i++) {
-			char *copy = strdup(secrets.v[i]);
-
-			if (copy == NULL)
-				config_error("%s: out of memory", SECRET_ENV);
-			add_secrets(&tokens, copy, SECRET_ENV);
-		}
-	if (secrets.n == 0 && tokens.n == 0 && !allow_unsigned)
+	if ((auth = auth_new()) == NULL)
+		config_error("out of memory");
+	if (auth_load(auth, secret_files, nsecret_files, token_files,
+	    ntoken_files, err, sizeof err) != 0)
+		config_error("%s", err);
+	if (auth_secrets(auth) == 0 && auth_tokens(auth) == 0 &&
+	    !allow_unsigned)
 		config_error("no secret: set %s or use --secret-file "
 		    "(or --allow-unsigned to accept unsigned webhooks)",
-		    SECRET_ENV);
-	if ((keys = hmac_keys_new()) == NULL)
-		config_error("OpenSSL: cannot set up HMAC-SHA256");
-	for (size_t i = 0; i < secrets.n; i++)
-		if (hmac_keys_add(keys, secrets.v[i], strlen(secrets.v[i])) != 0)
-			config_error("OpenSSL: cannot set up HMAC-SHA256");
+		    AUTH_SECRET_ENV);
+	auth_allow_unsigned(auth, allow_unsigned);
 	if ((cache = replay_open(cache_path, cache_size, err,
 	    sizeof err)) == NULL)
 		config_error("replay cache: %s", err);
@@ -631,10 +527,7 @@ main(int argc, char *argv[])
 		status = EXIT_REJECTED;
 	ndjson_close(in);
 	replay_close(cache);
-	hmac_keys_free(keys);
-	diag_forget_secrets();
-	wipe_secrets(&secrets);
-	wipe_secrets(&tokens);
+	auth_free(auth);
 	if (rejects && fclose(rejects) != 0 && status == EXIT_DONE)
 		status = EXIT_TEMPFAIL;
 	/* A failed flush before a read leaves only the error flag set. */

@@ -1,11 +1,12 @@
 /*
- * hmac: Sentry webhook signatures (HMAC-SHA256, hex) with OpenSSL libcrypto.
+ * hmac: Sentry webhook signatures (HMAC-SHA256, hex) on libcrypto's SHA-256.
  *
  * A key set holds every secret that may sign a request (several during a
  * rotation).  Verifying tries every key, always all of them, and compares
  * in constant time, so the time taken says nothing about which key or
- * which byte failed.  Keys are copied into OpenSSL contexts that are
- * cleansed when the set is freed.
+ * which byte failed.  Keys are kept only as their hashed pad states, which
+ * are cleansed when the set is freed.  No OpenSSL initialisation is
+ * needed (sentry-recv, exec'd per connection, links it statically).
  */
 #ifndef HMAC_H
 #define HMAC_H

@@ -217,6 +217,7 @@ reject_line(struct ndjson_reader *r, const char *line, size_t len,
 
 struct scan {
 	const unsigned char *p, *end;
+	int any_surrogates;	/* lone \uD8xx/\uDCxx are grammar, not errors */
 };
 
 static void
@@ -270,6 +271,8 @@ scan_string(struct scan *s)
 			if (s->end - s->p < 4 || scan_hex4(s->p, &u) < 0)
 				return -1;
 			s->p += 4;
+			if (s->any_surrogates)
+				break;
 			if (u >= 0xdc00 && u <= 0xdfff)
 				return -1;	/* a lone low surrogate */
 			if (u >= 0xd800 && u <= 0xdbff) {
@@ -392,7 +395,7 @@ long
 ndjson_cut_member(const char *text, size_t len, const char *key, char *out)
 {
 	struct scan s = { (const unsigned char *)text,
-	    (const unsigned char *)text + len };
+	    (const unsigned char *)text + len, 0 };
 	const unsigned char *copied = s.p, *prev_end;
 	size_t klen = strlen(key), o = 0;
 	int first = 1;		/* no member kept before this one */
@@ -450,6 +453,19 @@ done:
 	memcpy(out + o, copied, (size_t)(s.end - copied));
 	o += (size_t)(s.end - copied);
 	return (long)(len - o);
+}
+
+int
+ndjson_strict_object(const char *text, size_t len)
+{
+	struct scan s = { (const unsigned char *)text,
+	    (const unsigned char *)text + len, 1 };
+
+	scan_ws(&s);
+	if (s.p >= s.end || *s.p != '{' || scan_value(&s, 0) < 0)
+		return 0;
+	scan_ws(&s);
+	return s.p == s.end;
 }
 
 /* libjq's parse, of the line with r->omit cut out when the scan allows. */

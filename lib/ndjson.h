@@ -60,6 +60,15 @@ void ndjson_omit_member(struct ndjson_reader *r, const char *key);
 long ndjson_cut_member(const char *text, size_t len, const char *key,
     char *out);
 
+/*
+ * 1 when text is one JSON object as RFC 8259 writes it (white space
+ * around it allowed; \uXXXX escapes of surrogates in any order, which
+ * the grammar allows), 0 otherwise: no byte order mark, no "nan", "01" or
+ * "+1" that libjq would read leniently, nothing after it.  Nesting
+ * deeper than 128 counts as not strict.
+ */
+int ndjson_strict_object(const char *text, size_t len);
+
 /* The raw bytes of the line last returned (without the line end). */
 const char *ndjson_line(const struct ndjson_reader *r, size_t *len);
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/hmac.h>
+
 #include "hmac.h"
 
 /* RFC 4231 test case 2. */
@@ -132,6 +134,38 @@ START_TEST(empty_body_and_key)
 }
 END_TEST
 
+/* Against OpenSSL's own HMAC (EVP), for keys around the block size,
+ * bodies across several blocks, and many keys in one set. */
+START_TEST(same_as_openssl_hmac)
+{
+	unsigned char key[200], data[600], mine[HMAC_SHA256_SIZE];
+	unsigned char theirs[EVP_MAX_MD_SIZE];
+	char hex[2 * HMAC_SHA256_SIZE + 1];
+	unsigned int tlen;
+	unsigned seed = 1;
+	struct hmac_keys *k = hmac_keys_new();
+
+	for (size_t i = 0; i < sizeof key; i++)
+		key[i] = (unsigned char)(rand_r(&seed) & 0xff);
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (unsigned char)(rand_r(&seed) & 0xff);
+	for (size_t kl = 0; kl <= sizeof key; kl += kl < 70 ? 1 : 13) {
+		size_t dl = (kl * 37) % sizeof data;
+
+		ck_assert_int_eq(hmac_sha256(key, kl, data, dl, mine), 0);
+		ck_assert_ptr_nonnull(HMAC(EVP_sha256(), key, (int)kl, data, dl,
+		    theirs, &tlen));
+		ck_assert_uint_eq(tlen, HMAC_SHA256_SIZE);
+		ck_assert_mem_eq(mine, theirs, HMAC_SHA256_SIZE);
+		ck_assert_int_eq(hmac_keys_add(k, key, kl), 0);
+		hmac_hex(theirs, hex);
+		ck_assert_int_eq(hmac_verify(k, data, dl, hex, 64),
+		    (int)hmac_keys_count(k) - 1);
+	}
+	hmac_keys_free(k);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -147,6 +181,7 @@ main(void)
 	tcase_add_test(tc, verify_rejects);
 	tcase_add_test(tc, no_keys_never_match);
 	tcase_add_test(tc, empty_body_and_key);
+	tcase_add_test(tc, same_as_openssl_hmac);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

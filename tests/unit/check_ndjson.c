@@ -131,6 +131,29 @@ START_TEST(cut_member_malformed_falls_back)
 }
 END_TEST
 
+START_TEST(strict_object)
+{
+	static const char *const good[] = { "{}", " {\"a\":[1,-0.5e+3,true,"
+	    "null,\"\\ud83d\"]}\n", "{\"x\":\"\\udc00\\ud800\"}",
+	    "{\"a\":{\"b\":\"\xc3\xa9\"}}", NULL };
+	static const char *const bad[] = { "\xef\xbb\xbf{}", "{\"a\":nan}",
+	    "{\"a\":01}", "{\"a\":+1}", "{\"a\":1,}", "{} {}", "{}x",
+	    "[1]", "\"x\"", "nan", "", "{\"a\":\"\\x\"}", "{\"a\":1.}",
+	    "{'a':1}", "{\"a\":\"\t\"}", NULL };
+	char deep[300];
+
+	for (int i = 0; good[i]; i++)
+		ck_assert_msg(ndjson_strict_object(good[i], strlen(good[i])),
+		    "%s", good[i]);
+	for (int i = 0; bad[i]; i++)
+		ck_assert_msg(!ndjson_strict_object(bad[i], strlen(bad[i])),
+		    "%s", bad[i]);
+	memset(deep, '[', sizeof deep);
+	deep[0] = '{';
+	ck_assert(!ndjson_strict_object(deep, sizeof deep));
+}
+END_TEST
+
 START_TEST(reader_omits_member)
 {
 	const char in[] =
@@ -377,6 +400,7 @@ main(void)
 	tcase_add_test(tc, cut_member_strings_and_nesting);
 	tcase_add_test(tc, cut_member_malformed_falls_back);
 	tcase_add_test(tc, reader_omits_member);
+	tcase_add_test(tc, strict_object);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
