@@ -28,6 +28,7 @@ ALL_LDFLAGS = $(LDFLAGS)
 
 TOOLS      =
 UNIT_TESTS =
+TEST_PROGS =
 include $(wildcard cmd/*.mk tests/*/*.mk)
 
 BINS = $(addprefix $(B)/,$(TOOLS))
@@ -58,14 +59,14 @@ CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubun
 export BIN := $(abspath $(B))
 export PAYLOADS ?= $(abspath tests/payloads)
 
-check: all $(UNIT_BINS)
+check: all $(UNIT_BINS) $(addprefix $(B)/,$(TEST_PROGS))
 	@tests/run-all $(UNIT_BINS)
 
 # make check-TOOL: one tool's unit tests (TOOL_UNIT in cmd/TOOL.mk), its
 # golden cases and the integration scripts named TOOL*.sh.  Builds only
 # that tool, so the tools can be worked on one at a time.
 .SECONDEXPANSION:
-check-%: $(B)/% $$(addprefix $(B)/tests/,$$($$*_UNIT))
+check-%: $(B)/% $$(addprefix $(B)/tests/,$$($$*_UNIT)) $(addprefix $(B)/,$(TEST_PROGS))
 	@tests/run-all --only $* $(addprefix $(B)/tests/,$($*_UNIT))
 
 install: all

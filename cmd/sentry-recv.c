@@ -44,22 +44,28 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "clock.h"
 #include "cursor.h"
 #include "diag.h"
 #include "dotenv.h"
 #include "http.h"
 #include "jsonstr.h"
+#include "record.h"
 #include "spool.h"
 #include "version.h"
 
 #define USAGE \
 "usage: sentry-recv [-qv] [-E file] [-b bytes] [-c conns] [-l addr:port]\n" \
-"                   [-p path] [-t seconds] -s spool | -o file\n" \
+"                   [-p path] [-S secret-file] [-T token-file] [-t seconds]\n" \
+"                   -s spool | -o file\n" \
 "       sentry-recv [-qv] [--once] -F spool\n"
 
 #define OUT_MAX 1024		/* one response head and small body */
 #define SLACK 8192		/* read room past the longest head */
+#define IN_FIRST 4096		/* a connection's first read buffer */
+#define BODY_FIRST 65536	/* a body's first buffer, grown as it comes */
+#define MAX_FILES 8		/* --secret-file, --token-file */
 #define LINGER_MS 2000
 #define LINGER_BYTES (1 << 20)
 #define MAX_LISTEN 16
@@ -68,10 +74,13 @@
 struct config {
 	const char *path, *health, *output, *spool, *follow, *listen;
 	struct http_limits lim;
-	int64_t timeout_ms;
-	unsigned max_conns;
-	uint64_t segment_max;
+	int64_t timeout_ms, idle_ms;
+	unsigned max_conns, max_per_peer;
+	uint64_t segment_max, spool_cap, mem_budget;
 	int any_type, once;
+	const char *secret_files[MAX_FILES], *token_files[MAX_FILES];
+	size_t nsecret_files, ntoken_files;
+	struct auth *door;	/* set: webhooks are authenticated here */
 };
 
 /* A connection's states, in the order a request goes through them. */
@@ -88,7 +97,7 @@ enum {
 struct conn {
 	int rfd, wfd;
 	int state;
-	char *in;
+	char *in;		/* grown as bytes arrive, up to max_head + SLACK */
 	size_t inlen, incap, scan, headlen;
 	struct http_request req;
 	struct http_header *hdrs;
@@ -98,7 +107,10 @@ struct conn {
 	char out[OUT_MAX];
 	size_t outlen, outoff;
 	int status, close_after, body_unread, one_shot;
-	int64_t deadline;
+	enum auth_result auth;	/* AUTH_REJECTED: not checked here */
+	int utf8;		/* the body is UTF-8 (else kept as base64) */
+	size_t elen;		/* the body's length in the record */
+	int64_t deadline, idle_since;
 	size_t lingered;
 	char peer[INET6_ADDRSTRLEN + 8];
 	char id[33];
@@ -109,8 +121,15 @@ static struct config cf = {
 	.health = "/healthz",
 	.lim = { 32768, 100, 8 << 20 },
 	.timeout_ms = 10000,
+	.idle_ms = 2000,
 	.max_conns = 512,
+	.max_per_peer = 128,
+	.spool_cap = SPOOL_CAP_DEFAULT,
 };
+/* Bytes of request buffers held (listener mode: cf.mem_budget at most). */
+static uint64_t mem_used;
+static int listeners[MAX_LISTEN];
+static int nlisteners;
 static struct spool spool;
 static int have_spool;
 static char wbuf[65536];
@@ -226,6 +245,10 @@ put_record(struct jsonstr_out *o, const struct conn *c, const char *received,
 		jsonstr_puts(o, "\",\"received\":\"");
 	}
 	jsonstr_puts(o, received);
+	if (c->auth == AUTH_HMAC || c->auth == AUTH_TOKEN) {
+		jsonstr_puts(o, "\",\"auth\":\"");
+		jsonstr_puts(o, auth_name(c->auth));
+	}
 	jsonstr_puts(o, "\",\"peer\":\"");
 	jsonstr_escape(o, c->peer, strlen(c->peer));
 	jsonstr_puts(o, "\",\"method\":\"");
@@ -263,9 +286,9 @@ record_len(const struct conn *c, const char *received, int utf8, size_t body_len
 
 /*
  * Append the records of conns[0..n) to the spool or the output file.
- * 0 when all are written, with *syncfd the descriptor to fdatasync and
- * close before acknowledging them (-1: nothing to sync, a FIFO); -1
- * (errno set) when none may be acknowledged.
+ * 0 when all are written, with *syncfd the descriptor to fdatasync
+ * before finish_records() (-1: nothing to sync, a FIFO); -1 (errno set)
+ * when none may be acknowledged.
  */
 static int
 write_records(struct conn **conns, size_t n, int *syncfd)
@@ -275,13 +298,18 @@ write_records(struct conn **conns, size_t n, int *syncfd)
 	uint64_t pos = 0;
 	int fd = -1, failed = 0;
 
+	*syncfd = -1;
 	rfc3339(clock_now_ms(), received, sizeof received);
 	if (have_spool) {
-		if (spool.dirfd == -1 &&
-		    spool_open(&spool, cf.spool, cf.segment_max) == -1)
+		if (spool.dirfd == -1 && spool_open(&spool, cf.spool,
+		    cf.segment_max, cf.spool_cap) == -1)
 			return -1;
 		if (spool_begin(&spool, &pos) == -1)
 			return -1;
+		for (size_t i = 0; i < n; i++)
+			if (conns[i]->auth != AUTH_REJECTED &&
+			    spool_mark_authenticated(&spool) == -1)
+				return spool_written(&spool, errno);
 		fd = spool_fd(&spool);
 	} else {
 		struct stat st;
@@ -290,6 +318,12 @@ write_records(struct conn **conns, size_t n, int *syncfd)
 		    O_CLOEXEC, 0600);
 		if (fd == -1)
 			return -1;	/* ENXIO: a FIFO nobody reads */
+		if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && nlisteners) {
+			/* a reader that stops would stop every connection */
+			close(fd);
+			errno = ESPIPE;
+			return -1;
+		}
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 		while (flock(fd, LOCK_EX) == -1 && errno == EINTR)
 			;
@@ -299,14 +333,10 @@ write_records(struct conn **conns, size_t n, int *syncfd)
 	jsonstr_init(&o, fd, wbuf, sizeof wbuf);
 	for (size_t i = 0; i < n && !o.err; i++) {
 		struct conn *c = conns[i];
-		int utf8;
-		size_t elen = jsonstr_escaped_len(c->body, c->blen, &utf8);
 		uint64_t seq = 0;
 
-		if (!utf8)
-			elen = jsonstr_base64_len(c->blen);
 		if (have_spool) {
-			uint64_t len = record_len(c, received, utf8, elen);
+			uint64_t len = record_len(c, received, c->utf8, c->elen);
 			unsigned d;
 
 			/* seq = position after the record, digits included */
@@ -315,17 +345,13 @@ write_records(struct conn **conns, size_t n, int *syncfd)
 					break;
 			seq = pos + len + d;
 		}
-		put_record(&o, c, received, have_spool, seq, utf8, SIZE_MAX);
+		put_record(&o, c, received, have_spool, seq, c->utf8, SIZE_MAX);
 		pos = seq;
 	}
 	jsonstr_flush(&o);
 	failed = o.err;
-	*syncfd = -1;
-	if (have_spool) {
-		if ((*syncfd = spool_release(&spool, failed)) == -1)
-			return -1;
-		return 0;
-	}
+	if (have_spool)
+		return (*syncfd = spool_written(&spool, failed)) == -1 ? -1 : 0;
 	if (!failed) {
 		struct stat st;
 
@@ -343,14 +369,18 @@ write_records(struct conn **conns, size_t n, int *syncfd)
 	return 0;
 }
 
-/* fdatasync and close; 0, or an errno. */
+/*
+ * After the fdatasync of write_records' descriptor (sync_err its errno,
+ * 0 when it succeeded): publish the records to the spool's readers, or
+ * take them back.  0 when they are kept, else an errno.
+ */
 static int
-sync_close(int fd)
+finish_records(int fd, int sync_err)
 {
-	int err = fdatasync(fd) == -1 ? errno : 0;
-
+	if (have_spool)
+		return spool_finish(&spool, sync_err) == -1 ? errno : 0;
 	close(fd);
-	return err;
+	return sync_err;
 }
 
 /* ---- responses ---- */
@@ -436,6 +466,10 @@ fail(struct conn *c, int status, const char *why)
 	if (status == 405)
 		extra = http_span_eq(c->in, c->req.path, cf.health) ?
 		    "Allow: GET, HEAD\r\n" : "Allow: POST\r\n";
+	else if (status == 401)
+		extra = "WWW-Authenticate: Sentry-Hook-Signature\r\n";
+	else if (status == 503)
+		extra = "Retry-After: 1\r\n";
 	n = snprintf(body, sizeof body, "%s\n", why);
 	if (c->outoff == 0)
 		c->outlen = 0;	/* drop a 100 Continue not sent yet */
@@ -461,8 +495,8 @@ health(struct conn *c, int head_only)
 	if (have_spool) {
 		struct spool_state st;
 
-		if ((spool.dirfd == -1 &&
-		    spool_open(&spool, cf.spool, cf.segment_max) == -1) ||
+		if ((spool.dirfd == -1 && spool_open(&spool, cf.spool,
+		    cf.segment_max, cf.spool_cap) == -1) ||
 		    spool_state(&spool, &st) == -1) {
 			st.writable = st.estimated = 0;
 			st.end = st.acked = st.records_behind = st.free_bytes = 0;
@@ -498,24 +532,66 @@ accepted(struct conn *c)
 
 /* ---- one connection ---- */
 
+/*
+ * Grow a request buffer to hold at least need bytes (doubling, at most
+ * max), never past the memory budget of all connections together.  0,
+ * or 503 when the budget or the memory is exhausted.
+ */
+static int
+grow(char **buf, size_t *cap, size_t need, size_t max)
+{
+	size_t ncap = *cap ? *cap : need < IN_FIRST ? IN_FIRST : need;
+	char *p;
+
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > max)
+		ncap = max;
+	if (ncap <= *cap)
+		return 0;
+	if (cf.mem_budget && mem_used + (ncap - *cap) > cf.mem_budget)
+		return 503;
+	if ((p = realloc(*buf, ncap)) == NULL)
+		return 503;
+	mem_used += ncap - *cap;
+	*buf = p;
+	*cap = ncap;
+	return 0;
+}
+
+static void
+release(char **buf, size_t *cap)
+{
+	free(*buf);
+	mem_used -= *cap;
+	*buf = NULL;
+	*cap = 0;
+}
+
+/* Room for len more body bytes: 0, or an HTTP status. */
+static int
+body_room(struct conn *c, size_t len)
+{
+	size_t want = c->blen + len, max = (size_t)cf.lim.max_body;
+
+	if (want <= c->bcap)
+		return 0;
+	if (!c->req.chunked) {
+		max = (size_t)c->req.content_length;
+		if (want < BODY_FIRST && max > BODY_FIRST)
+			want = BODY_FIRST;
+	}
+	return grow(&c->body, &c->bcap, want, max);
+}
+
 static int
 body_sink(void *ctx, const char *data, size_t len)
 {
 	struct conn *c = ctx;
+	int st;
 
-	if (c->bcap - c->blen < len) {
-		size_t cap = c->bcap ? c->bcap * 2 : 16384;
-		char *p;
-
-		while (cap - c->blen < len)
-			cap *= 2;
-		if (cap > cf.lim.max_body)
-			cap = (size_t)cf.lim.max_body;
-		if ((p = realloc(c->body, cap)) == NULL)
-			return 503;
-		c->body = p;
-		c->bcap = cap;
-	}
+	if ((st = body_room(c, len)) != 0)
+		return st;
 	memcpy(c->body + c->blen, data, len);
 	c->blen += len;
 	return 0;
@@ -530,10 +606,33 @@ status_text(int status)
 	case 414: return "request line too long";
 	case 431: return "header section too large";
 	case 501: return "transfer coding not supported";
-	case 503: return "out of memory";
+	case 503: return "too many requests in progress, retry later";
 	case 505: return "HTTP version not supported";
 	default: return http_reason(status);
 	}
+}
+
+/*
+ * The webhook path: exactly -p PATH, or PATH/SEGMENT for the legacy
+ * plugin's token in the URL (checked at the door when secrets are set
+ * here, else by sentry-verify), so the token need not be on a command line.
+ */
+static int
+webhook_path(const struct conn *c)
+{
+	const char *p = c->in + c->req.path.off;
+	size_t n = c->req.path.len, plen = strlen(cf.path), seg;
+
+	if (n < plen || memcmp(p, cf.path, plen) != 0)
+		return 0;
+	if (n == plen)
+		return 1;
+	if (cf.path[plen - 1] != '/' && p[plen++] != '/')
+		return 0;
+	seg = plen;
+	while (seg < n && p[seg] != '/')
+		seg++;
+	return seg > plen && (seg == n || (seg + 1 == n && p[seg] == '/'));
 }
 
 /* The head is in; decide what to do with the request. */
@@ -560,8 +659,7 @@ route(struct conn *c)
 		health(c, !get);
 		return;
 	}
-	if (r->path.len != strlen(cf.path) ||
-	    memcmp(c->in + r->path.off, cf.path, r->path.len) != 0) {
+	if (!webhook_path(c)) {
 		fail(c, 404, "no such path");
 		return;
 	}
@@ -590,13 +688,6 @@ route(struct conn *c)
 		fail(c, 415, "expected Content-Type: application/json");
 		return;
 	}
-	if (r->has_length) {
-		c->bcap = (size_t)r->content_length;
-		if ((c->body = malloc(c->bcap)) == NULL) {
-			fail(c, 503, "out of memory");
-			return;
-		}
-	}
 	if (r->expect_continue) {
 		memcpy(c->out, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 		c->outlen = 25;
@@ -605,33 +696,95 @@ route(struct conn *c)
 	make_id(c->id);
 }
 
+/* A header's value, or NULL. */
+static const char *
+header(const struct conn *c, const char *name, size_t *len)
+{
+	for (unsigned i = 0; i < c->req.nheaders; i++)
+		if (http_span_eq(c->in, c->req.headers[i].name, name)) {
+			*len = c->req.headers[i].value.len;
+			return c->in + c->req.headers[i].value.off;
+		}
+	return NULL;
+}
+
+static uint64_t record_len(const struct conn *c, const char *received,
+    int utf8, size_t body_len);
+
+/*
+ * The whole body is in.  Refuse what must not be kept: nothing, a record
+ * longer than the stages read, or, when secrets are set here, a request
+ * that is not from Sentry (never journalled: junk cannot fill the spool).
+ */
+static void
+body_done(struct conn *c)
+{
+	char received[CLOCK_RFC3339_SIZE] = "0000-00-00T00:00:00.000Z";
+
+	c->body_unread = 0;
+	if (c->blen == 0) {
+		fail(c, 400, "empty body");	/* "0\r\n\r\n" chunked */
+		return;
+	}
+	c->elen = jsonstr_escaped_len(c->body, c->blen, &c->utf8);
+	if (!c->utf8)
+		c->elen = jsonstr_base64_len(c->blen);
+	if (record_len(c, received, c->utf8, c->elen) + 24 > RECORD_MAX_LINE) {
+		fail(c, 413, "body too large once escaped as a record");
+		return;
+	}
+	if (cf.door) {
+		size_t siglen = 0;
+		const char *sig = header(c, "sentry-hook-signature", &siglen);
+		struct auth_request ar = {
+			.signature = sig, .signature_len = siglen,
+			.query = c->in + c->req.query.off,
+			.query_len = c->req.query.len,
+			.path = c->in + c->req.path.off,
+			.path_len = c->req.path.len,
+			.body = c->body, .body_len = c->blen,
+		};
+		const char *why;
+
+		if ((c->auth = auth_check(cf.door, &ar, &why)) == AUTH_REJECTED) {
+			fail(c, 401, why);
+			return;
+		}
+	}
+	c->state = C_READY;
+}
+
 /* Body bytes already in c->in after the head. */
 static void
 take_body(struct conn *c)
 {
 	size_t tail = c->inlen - c->headlen, used;
 	char *t = c->in + c->headlen;
+	int st;
 
 	if (c->req.chunked) {
-		int st = http_chunked_feed(&c->ch, &cf.lim, t, tail, &used,
+		st = http_chunked_feed(&c->ch, &cf.lim, t, tail, &used,
 		    body_sink, c);
-
 		memmove(t, t + used, tail - used);
 		c->inlen -= used;
-		if (st == 1) {
-			c->state = C_READY;
-		} else if (st > 1) {
+		if (st == 1)
+			body_done(c);
+		else if (st > 1)
 			fail(c, st, status_text(st));
-		}
 		return;
 	}
-	used = c->bcap - c->blen < tail ? c->bcap - c->blen : tail;
+	used = c->req.content_length - c->blen < tail ?
+	    (size_t)(c->req.content_length - c->blen) : tail;
+	if ((st = body_room(c, used)) != 0) {
+		fail(c, st, status_text(st));
+		return;
+	}
 	memcpy(c->body + c->blen, t, used);
 	c->blen += used;
 	memmove(t, t + used, tail - used);
 	c->inlen -= used;
-	if (c->blen == c->bcap)
-		c->state = C_READY;
+	if (c->blen == c->req.content_length)
+		body_done(c);
 }
 
 /* Work through what has been read, without I/O. */
@@ -653,8 +806,6 @@ progress(struct conn *c)
 	}
 	if (c->state == C_BODY)
 		take_body(c);
-	if (c->state == C_READY)
-		c->body_unread = 0;
 }
 
 static void
@@ -665,16 +816,17 @@ conn_reset(struct conn *c)
 	memmove(c->in, c->in + c->headlen, tail);
 	c->inlen = tail;
 	c->scan = c->headlen = 0;
-	free(c->body);
-	c->body = NULL;
-	c->blen = c->bcap = 0;
+	release(&c->body, &c->bcap);
+	c->blen = 0;
 	memset(&c->ch, 0, sizeof c->ch);
 	memset(&c->req, 0, sizeof c->req);
 	c->req.headers = c->hdrs;
 	c->outlen = c->outoff = 0;
 	c->status = c->close_after = c->body_unread = 0;
+	c->auth = AUTH_REJECTED;
 	c->state = C_HEAD;
-	c->deadline = clock_mono_ms() + cf.timeout_ms;
+	c->idle_since = clock_mono_ms();
+	c->deadline = c->idle_since + cf.idle_ms;
 }
 
 /* Read what is there.  Returns 0, or -1 when the peer is gone. */
@@ -682,6 +834,7 @@ static int
 conn_read(struct conn *c)
 {
 	ssize_t n;
+	int st;
 
 	if (c->state == C_LINGER) {
 		char sink[16384];
@@ -693,19 +846,28 @@ conn_read(struct conn *c)
 		return 0;
 	}
 	if (c->state == C_BODY && !c->req.chunked && c->inlen == c->headlen) {
-		/* the body goes straight where it is kept */
-		n = read(c->rfd, c->body + c->blen, c->bcap - c->blen);
+		/* the body goes straight where it is kept, grown as it comes */
+		if ((st = body_room(c, 1)) != 0) {
+			fail(c, st, status_text(st));
+			return 0;
+		}
+		n = read(c->rfd, c->body + c->blen, (size_t)(c->req.content_length <
+		    c->bcap ? c->req.content_length : c->bcap) - c->blen);
 		if (n > 0) {
 			c->blen += (size_t)n;
-			if (c->blen == c->bcap) {
-				c->state = C_READY;
-				c->body_unread = 0;
-			}
+			if (c->blen == c->req.content_length)
+				body_done(c);
 			return 0;
 		}
 	} else {
-		if (c->inlen == c->incap) {
-			fail(c, 431, status_text(431));
+		if (c->inlen == c->incap &&
+		    (c->incap >= cf.lim.max_head + SLACK ||
+		    (st = grow(&c->in, &c->incap, c->incap + 1,
+		    cf.lim.max_head + SLACK)) != 0)) {
+			if (c->incap >= cf.lim.max_head + SLACK)
+				fail(c, 431, status_text(431));
+			else
+				fail(c, st, status_text(st));
 			return 0;
 		}
 		n = read(c->rfd, c->in + c->inlen, c->incap - c->inlen);
@@ -801,19 +963,27 @@ conn_events(const struct conn *c, int fd)
 	return ev;
 }
 
+/* A new connection: nothing reserved but the header table; until its
+ * first byte it has the short idle time-out. */
 static void
-conn_init(struct conn *c, int rfd, int wfd, char *in, size_t incap,
-    struct http_header *hdrs)
+conn_init(struct conn *c, int rfd, int wfd, struct http_header *hdrs)
 {
 	memset(c, 0, sizeof *c);
 	c->rfd = rfd;
 	c->wfd = wfd;
-	c->in = in;
-	c->incap = incap;
 	c->hdrs = hdrs;
 	c->req.headers = hdrs;
 	c->state = C_HEAD;
-	c->deadline = clock_mono_ms() + cf.timeout_ms;
+	c->auth = AUTH_REJECTED;
+	c->idle_since = clock_mono_ms();
+	c->deadline = c->idle_since + cf.idle_ms;
+}
+
+static void
+conn_buffers_free(struct conn *c)
+{
+	release(&c->body, &c->bcap);
+	release(&c->in, &c->incap);
 }
 
 /* Answer a batch: err 0 means written and synced. */
@@ -843,8 +1013,11 @@ commit(struct conn **ready, size_t n)
 		return;
 	if (write_records(ready, n, &fd) == -1)
 		answer(ready, n, errno);
+	else if (fd == -1)
+		answer(ready, n, 0);
 	else
-		answer(ready, n, fd == -1 ? 0 : sync_close(fd));
+		answer(ready, n, finish_records(fd,
+		    fdatasync(fd) == -1 ? errno : 0));
 }
 
 /* ---- peers ---- */
@@ -899,17 +1072,10 @@ serve_stdio(void)
 	struct http_header hdrs[cf.lim.max_headers];
 	struct conn c;
 	struct conn *ready = &c;
-	char *in = malloc(cf.lim.max_head + SLACK);
-
-	if (in == NULL) {
-		diag_warn("out of memory");
-		return EXIT_TEMPFAIL;
-	}
 
 	fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
 	fcntl(STDOUT_FILENO, F_SETFL, fcntl(STDOUT_FILENO, F_GETFL) | O_NONBLOCK);
-	conn_init(&c, STDIN_FILENO, STDOUT_FILENO, in,
-	    cf.lim.max_head + SLACK, hdrs);
+	conn_init(&c, STDIN_FILENO, STDOUT_FILENO, hdrs);
 	peer_of_stdin(c.peer, sizeof c.peer);
 	c.one_shot = 1;
 	conn_read(&c);		/* the request is usually there already */
@@ -945,8 +1111,7 @@ serve_stdio(void)
 				conn_read(&c);
 		}
 	}
-	free(c.body);
-	free(in);
+	conn_buffers_free(&c);
 	if (c.status == 0)
 		return EXIT_REJECTED;
 	if (c.status < 300)
@@ -955,9 +1120,6 @@ serve_stdio(void)
 }
 
 /* ---- listener mode ---- */
-
-static int listeners[MAX_LISTEN];
-static int nlisteners;
 
 /*
  * Numeric addresses only ("127.0.0.1:8001", "[::1]:8001", "*:8001",
@@ -1072,17 +1234,15 @@ static struct conn *
 conn_new(int fd, const struct sockaddr *sa)
 {
 	struct conn *c = malloc(sizeof *c);
-	char *in = malloc(cf.lim.max_head + SLACK);
 	struct http_header *h = malloc(cf.lim.max_headers * sizeof *h);
 	int one = 1;
 
-	if (c == NULL || in == NULL || h == NULL) {
+	if (c == NULL || h == NULL) {
 		free(c);
-		free(in);
 		free(h);
 		return NULL;
 	}
-	conn_init(c, fd, fd, in, cf.lim.max_head + SLACK, h);
+	conn_init(c, fd, fd, h);
 	addr_text(sa, c->peer, sizeof c->peer);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	return c;
@@ -1092,8 +1252,7 @@ static void
 conn_free(struct conn *c)
 {
 	close(c->rfd);
-	free(c->body);
-	free(c->in);
+	conn_buffers_free(c);
 	free(c->hdrs);
 	free(c);
 }
@@ -1101,8 +1260,9 @@ conn_free(struct conn *c)
 /*
  * The listener's fdatasync runs in a thread, so that while one batch is
  * being synced the next one is read, parsed and written: group commit
- * with a pipeline.  The thread only syncs and closes descriptors it is
- * given through a pipe and answers through another; it shares nothing.
+ * with a pipeline.  The thread only syncs the descriptors it is given
+ * through a pipe and answers through another; it shares nothing.  The
+ * spool stays locked until the main loop finishes the batch.
  */
 static int sync_req[2] = { -1, -1 }, sync_done[2] = { -1, -1 };
 static pthread_t sync_thread;
@@ -1114,7 +1274,7 @@ syncer(void *arg)
 
 	(void)arg;
 	while (read(sync_req[0], &fd, sizeof fd) == (ssize_t)sizeof fd) {
-		err = sync_close(fd);
+		err = fdatasync(fd) == -1 ? errno : 0;
 		if (write(sync_done[1], &err, sizeof err) != (ssize_t)sizeof err)
 			break;
 	}
@@ -1150,6 +1310,50 @@ stop_syncer(void)
 }
 
 static int
+idle(const struct conn *c)
+{
+	return c->state == C_HEAD && c->inlen == 0 && c->outoff >= c->outlen;
+}
+
+/*
+ * Close the connection that has been idle longest (nothing sent on it
+ * yet, or nothing since its last answer), of that peer when peer is not
+ * NULL: so that idle connections cannot keep Sentry out.  1 when one was
+ * closed, 0 when none is idle.
+ */
+static int
+evict_idle(struct conn **conns, size_t *nconns, const char *peer)
+{
+	size_t best = SIZE_MAX;
+
+	for (size_t i = 0; i < *nconns; i++) {
+		if (!idle(conns[i]) || (peer && strcmp(conns[i]->peer, peer) != 0))
+			continue;
+		if (best == SIZE_MAX ||
+		    conns[i]->idle_since < conns[best]->idle_since)
+			best = i;
+	}
+	if (best == SIZE_MAX)
+		return 0;
+	diag_debug("%s: idle connection closed to make room",
+	    conns[best]->peer);
+	conn_free(conns[best]);
+	conns[best] = conns[--*nconns];
+	return 1;
+}
+
+/* Connections from the peer of conns[n] among conns[0..n). */
+static unsigned
+peer_count(struct conn **conns, size_t n)
+{
+	unsigned k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += strcmp(conns[i]->peer, conns[n]->peer) == 0;
+	return k;
+}
+
+static int
 serve_listener(void)
 {
 	struct conn **conns = calloc(cf.max_conns, sizeof *conns);
@@ -1158,7 +1362,7 @@ serve_listener(void)
 	struct conn **batch = calloc(cf.max_conns, sizeof *batch);
 	size_t nconns = 0, nbatch = 0;
 	int64_t accept_pause = 0;
-	int threaded = start_syncer() == 0, busy = 0;
+	int threaded = start_syncer() == 0, busy = 0, batch_fd = -1;
 
 	struct rlimit rl;
 
@@ -1189,11 +1393,13 @@ serve_listener(void)
 	while (!stopping) {
 		int64_t now = clock_mono_ms(), wait = 1000;
 		size_t np = 0, nready = 0, base;
+		int room = nconns < cf.max_conns;
 
+		for (size_t i = 0; i < nconns && !room; i++)
+			room = idle(conns[i]);	/* can make room */
 		for (int i = 0; i < nlisteners; i++) {
 			pfd[np].fd = listeners[i];
-			pfd[np++].events = nconns < cf.max_conns &&
-			    now >= accept_pause ? POLLIN : 0;
+			pfd[np++].events = room && now >= accept_pause ? POLLIN : 0;
 		}
 		pfd[np].fd = sync_done[0];
 		pfd[np++].events = POLLIN;
@@ -1222,7 +1428,7 @@ serve_listener(void)
 			int err;
 
 			if (read(sync_done[0], &err, sizeof err) == (ssize_t)sizeof err) {
-				answer(batch, nbatch, err);
+				answer(batch, nbatch, finish_records(batch_fd, err));
 				busy = 0;
 				nbatch = 0;
 			}
@@ -1253,12 +1459,14 @@ serve_listener(void)
 			} else if (fd == -1) {
 				answer(ready, nready, 0);
 			} else if (write(sync_req[1], &fd, sizeof fd) != (ssize_t)sizeof fd) {
-				answer(ready, nready, sync_close(fd));
+				answer(ready, nready, finish_records(fd,
+				    fdatasync(fd) == -1 ? errno : 0));
 			} else {
 				for (size_t i = 0; i < nready; i++)
 					ready[i]->state = C_SYNC;
 				memcpy(batch, ready, nready * sizeof *ready);
 				nbatch = nready;
+				batch_fd = fd;
 				busy = 1;
 			}
 		} else if (nready && !threaded) {
@@ -1276,9 +1484,11 @@ serve_listener(void)
 			}
 		}
 		for (int i = 0; i < nlisteners; i++) {
-			while ((pfd[i].revents & POLLIN) && nconns < cf.max_conns) {
+			while ((pfd[i].revents & POLLIN) && (nconns < cf.max_conns ||
+			    evict_idle(conns, &nconns, NULL))) {
 				struct sockaddr_storage ss;
 				socklen_t len = sizeof ss;
+				struct conn *c;
 				int fd = accept4(listeners[i], (struct sockaddr *)&ss,
 				    &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
@@ -1297,11 +1507,21 @@ serve_listener(void)
 					}
 					break;
 				}
-				if ((conns[nconns] = conn_new(fd, (struct sockaddr *)&ss)) == NULL) {
+				if ((c = conn_new(fd, (struct sockaddr *)&ss)) == NULL) {
 					close(fd);
 					break;
 				}
-				nconns++;
+				/* one address may hold a share of the slots, and
+				 * only while it uses them */
+				conns[nconns] = c;
+				if (peer_count(conns, nconns) >= cf.max_per_peer &&
+				    !evict_idle(conns, &nconns, c->peer)) {
+					diag_info("%s: too many connections from this "
+					    "address: closed", c->peer);
+					conn_free(c);
+					continue;
+				}
+				conns[nconns++] = c;
 			}
 		}
 	}
@@ -1329,7 +1549,7 @@ follow(void)
 		diag_warn("%s: cannot create: %s", cf.follow, strerror(errno));
 		return EXIT_TEMPFAIL;
 	}
-	if (spool_open(&spool, cf.follow, cf.segment_max) == -1) {
+	if (spool_open(&spool, cf.follow, 0, 0) == -1) {
 		diag_warn("%s: %s", cf.follow, strerror(errno));
 		return EXIT_TEMPFAIL;
 	}
@@ -1424,6 +1644,40 @@ usage(int status)
 	exit(status);
 }
 
+/*
+ * Secrets given to the receiver (SENTRY_WEBHOOK_SECRET, -S, -T) turn on
+ * the check at the door: a request that is not from Sentry is answered
+ * 401 and never kept.  0, or an exit status with err set.
+ */
+static int
+door_open(char *err, size_t errsize)
+{
+	struct auth *a = auth_new();
+
+	if (a == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return EXIT_TEMPFAIL;
+	}
+	if (auth_load(a, cf.secret_files, cf.nsecret_files, cf.token_files,
+	    cf.ntoken_files, err, errsize) != 0) {
+		auth_free(a);
+		return EXIT_USAGE;
+	}
+	if (auth_secrets(a) == 0 && auth_tokens(a) == 0)
+		auth_free(a);	/* no secret here: sentry-verify checks */
+	else
+		cf.door = a;
+	return 0;
+}
+
+static int
+output_is_fifo(void)
+{
+	struct stat st;
+
+	return stat(cf.output, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
 /* Under classic inetd stderr is the client's socket: log to syslog. */
 static int
 stderr_is_network(void)
@@ -1442,7 +1696,7 @@ static int
 options(int argc, char **argv, const char **env_file, int *use_syslog)
 {
 	enum { O_HEALTH = 256, O_MAXHEAD, O_MAXHEADERS, O_SEGMENT, O_ANYTYPE,
-	    O_SYSLOG, O_ONCE };
+	    O_SYSLOG, O_ONCE, O_MAXSPOOL, O_MAXMEM, O_IDLE, O_PERPEER };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "spool", required_argument, NULL, 's' },
@@ -1457,6 +1711,12 @@ options(int argc, char **argv, const char **env_file, int *use_syslog)
 		{ "max-connections", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "segment-size", required_argument, NULL, O_SEGMENT },
+		{ "max-spool", required_argument, NULL, O_MAXSPOOL },
+		{ "max-memory", required_argument, NULL, O_MAXMEM },
+		{ "idle-timeout", required_argument, NULL, O_IDLE },
+		{ "max-per-peer", required_argument, NULL, O_PERPEER },
+		{ "secret-file", required_argument, NULL, 'S' },
+		{ "token-file", required_argument, NULL, 'T' },
 		{ "any-content-type", no_argument, NULL, O_ANYTYPE },
 		{ "syslog", no_argument, NULL, O_SYSLOG },
 		{ "env-file", required_argument, NULL, 'E' },
@@ -1471,7 +1731,7 @@ options(int argc, char **argv, const char **env_file, int *use_syslog)
 	double secs;
 	char *end;
 
-	while ((ch = getopt_long(argc, argv, "o:s:F:l:p:b:c:t:E:qvhV", opts,
+	while ((ch = getopt_long(argc, argv, "o:s:F:l:p:b:c:t:E:S:T:qvhV", opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'o': cf.output = optarg; break;
@@ -1482,9 +1742,13 @@ options(int argc, char **argv, const char **env_file, int *use_syslog)
 		case 'p': cf.path = optarg; break;
 		case O_HEALTH: cf.health = optarg; break;
 		case 'b':
+			/* every record must fit the line the stages read */
 			if (parse_size(optarg, &cf.lim.max_body) == -1 ||
-			    cf.lim.max_body == 0 || cf.lim.max_body > (1ULL << 31)) {
-				diag_warn("-b %s: expected a size from 1 to 2G", optarg);
+			    cf.lim.max_body == 0 ||
+			    cf.lim.max_body > RECORD_MAX_LINE - (1 << 20)) {
+				diag_warn("-b %s: expected a size from 1 to %uM (the "
+				    "stages read records of up to %uM)", optarg,
+				    (RECORD_MAX_LINE >> 20) - 1, RECORD_MAX_LINE >> 20);
 				return EXIT_USAGE;
 			}
 			break;
@@ -1524,6 +1788,51 @@ options(int argc, char **argv, const char **env_file, int *use_syslog)
 				diag_warn("--segment-size %s: expected a size", optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case O_MAXSPOOL:
+			if (parse_size(optarg, &cf.spool_cap) == -1 ||
+			    (cf.spool_cap && cf.spool_cap < (1 << 20))) {
+				diag_warn("--max-spool %s: expected 0 (no cap) or a "
+				    "size from 1M", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_MAXMEM:
+			if (parse_size(optarg, &cf.mem_budget) == -1 ||
+			    cf.mem_budget < (1 << 20)) {
+				diag_warn("--max-memory %s: expected a size from 1M",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_IDLE:
+			secs = strtod(optarg, &end);
+			if (end == optarg || *end || !(secs > 0 && secs <= 3600)) {
+				diag_warn("--idle-timeout %s: expected seconds, up "
+				    "to 3600", optarg);
+				return EXIT_USAGE;
+			}
+			cf.idle_ms = (int64_t)(secs * 1000);
+			break;
+		case O_PERPEER:
+			if (parse_size(optarg, &v) == -1 || v < 1 || v > 100000) {
+				diag_warn("--max-per-peer %s: expected 1 to 100000",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			cf.max_per_peer = (unsigned)v;
+			break;
+		case 'S':
+		case 'T':
+			if ((ch == 'S' ? cf.nsecret_files : cf.ntoken_files) ==
+			    MAX_FILES) {
+				diag_warn("-%c: at most %d files", ch, MAX_FILES);
+				return EXIT_USAGE;
+			}
+			if (ch == 'S')
+				cf.secret_files[cf.nsecret_files++] = optarg;
+			else
+				cf.token_files[cf.ntoken_files++] = optarg;
 			break;
 		case O_ANYTYPE: cf.any_type = 1; break;
 		case O_SYSLOG: *use_syslog = 1; break;
@@ -1578,16 +1887,29 @@ main(int argc, char **argv)
 	}
 	if (cf.follow)
 		return follow();
+	if ((st = door_open(err, sizeof err)) != 0) {
+		diag_warn("%s", err);
+		return st;
+	}
 	if (cf.spool) {
 		have_spool = 1;
 		/* a missing spool is answered with 503, so Sentry knows */
-		if (spool_open(&spool, cf.spool, cf.segment_max) == -1 && cf.listen)
+		if (spool_open(&spool, cf.spool, cf.segment_max,
+		    cf.spool_cap) == -1 && cf.listen)
 			diag_warn("%s: %s", cf.spool, strerror(errno));
 	}
 	if (cf.listen && (st = bind_listener(cf.listen)) != 0)
 		return st;
 	if (!cf.listen)
 		systemd_listeners();
+	if (nlisteners && cf.output && output_is_fifo()) {
+		diag_warn("%s: a FIFO in listener mode would hold every "
+		    "connection up whenever its reader stops: use -s SPOOL",
+		    cf.output);
+		return EXIT_USAGE;
+	}
+	if (nlisteners && cf.mem_budget == 0)
+		cf.mem_budget = 64 << 20;
 	if (nlisteners) {
 		struct sigaction sa = { .sa_handler = on_stop };
 
@@ -1599,5 +1921,6 @@ main(int argc, char **argv)
 	}
 	if (have_spool)
 		spool_close(&spool);
+	auth_free(cf.door);
 	return st;
 }

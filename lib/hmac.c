@@ -40,7 +40,13 @@ keyed_init(struct keyed *kd, const void *key, size_t len)
 
 	memset(block, 0, sizeof block);
 	if (len > BLOCK) {
-		if (SHA256(key, len, block) == NULL)
+		/* not SHA256(): in OpenSSL 3 it is EVP_Q_digest underneath */
+		SHA256_CTX c;
+
+		ok = SHA256_Init(&c) && SHA256_Update(&c, key, len) &&
+		    SHA256_Final(block, &c);
+		OPENSSL_cleanse(&c, sizeof c);
+		if (!ok)
 			return -1;
 	} else if (len > 0) {
 		memcpy(block, key, len);

@@ -92,32 +92,36 @@ word_eq(const char *s, size_t n, const char *word)
 	return n == strlen(word) && strncasecmp(s, word, n) == 0;
 }
 
+/* Content-Length: 1*DIGIT, or the same value repeated as a list ("5, 5");
+ * an empty element ("7,", ", 7") is malformed, not skipped. */
 static int
 content_length(struct http_request *req, const char *v, size_t n)
 {
-	const char *e;
-	size_t elen, pos = 0;
-	int any = 0;
+	size_t i = 0;
 
-	while (list_next(v, n, &pos, &e, &elen)) {
+	for (;;) {
 		uint64_t x = 0;
+		size_t digits = 0;
 
-		if (elen == 0)
-			return 400;
-		for (size_t i = 0; i < elen; i++) {
-			if (e[i] < '0' || e[i] > '9')
-				return 400;
+		while (i < n && (v[i] == ' ' || v[i] == '\t'))
+			i++;
+		for (; i < n && v[i] >= '0' && v[i] <= '9'; i++, digits++) {
 			if (x > (UINT64_MAX - 9) / 10)
 				return 413;
-			x = x * 10 + (uint64_t)(e[i] - '0');
+			x = x * 10 + (uint64_t)(v[i] - '0');
 		}
+		while (i < n && (v[i] == ' ' || v[i] == '\t'))
+			i++;
+		if (digits == 0 || (i < n && v[i] != ','))
+			return 400;
 		if (req->has_length && req->content_length != x)
 			return 400;	/* two different lengths: smuggling */
 		req->content_length = x;
 		req->has_length = 1;
-		any = 1;
+		if (i == n)
+			return 0;
+		i++;		/* past the comma: another element must follow */
 	}
-	return any ? 0 : 400;
 }
 
 static int
@@ -189,7 +193,9 @@ request_line(const char *buf, size_t start, size_t eol, struct http_request *req
 	    buf[i + 5] < '0' || buf[i + 5] > '9' || buf[i + 6] != '.' ||
 	    buf[i + 7] < '0' || buf[i + 7] > '9')
 		return 400;
-	if (buf[i + 5] != '1')
+	/* Only 1.0 and 1.1: RFC 9110 (2.5) would read "HTTP/1.9" as 1.1,
+	 * but nothing sends it, and an intermediary may read it otherwise. */
+	if (buf[i + 5] != '1' || buf[i + 7] > '1')
 		return 505;
 	req->minor = buf[i + 7] - '0';
 	req->keep_alive = req->minor >= 1;
@@ -206,8 +212,8 @@ request_line(const char *buf, size_t start, size_t eol, struct http_request *req
 		if (s != t) {
 			const char *slash = memchr(buf + s, '/', tend - s);
 
-			if (slash == NULL)
-				return 400;
+			if (slash == NULL || slash == buf + s)
+				return 400;	/* no path, or no host */
 			t = (size_t)(slash - buf);
 		}
 	}
@@ -231,7 +237,7 @@ http_parse_head(const char *buf, size_t len, const struct http_limits *lim,
 	struct http_header *h = req->headers;
 	size_t i = leading_empty_lines(buf, len), eol;
 	const char *nl;
-	int status, hosts = 0, codings = 0, types = 0;
+	int status, hosts = 0, codings = 0, te_fields = 0, types = 0;
 
 	memset(req, 0, sizeof *req);
 	req->headers = h;
@@ -285,6 +291,7 @@ http_parse_head(const char *buf, size_t len, const struct http_limits *lim,
 			if ((status = content_length(req, v, vn)) != 0)
 				return status;
 		} else if (http_span_eq(buf, name, "transfer-encoding")) {
+			te_fields++;
 			if ((status = transfer_encoding(req, v, vn, &codings)) != 0)
 				return status;
 		} else if (http_span_eq(buf, name, "connection")) {
@@ -303,7 +310,9 @@ http_parse_head(const char *buf, size_t len, const struct http_limits *lim,
 		i = eol + 2;
 	}
 
-	if (codings) {
+	if (te_fields) {
+		/* an empty or "," Transfer-Encoding is still one: framing
+		 * that a proxy may read differently from us */
 		if (req->has_length || req->minor == 0)
 			return 400;	/* both framings, or TE in HTTP/1.0 */
 		if (!req->chunked)
@@ -469,6 +478,7 @@ http_reason(int status)
 	case 200: return "OK";
 	case 202: return "Accepted";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";

@@ -14,7 +14,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define NDJSON_DEFAULT_MAX_LINE (16u << 20)	/* 16 MiB: a 5 MiB body, escaped */
+#include "record.h"
+
+#define NDJSON_DEFAULT_MAX_LINE RECORD_MAX_LINE	/* 16 MiB */
 
 struct ndjson_reader;
 

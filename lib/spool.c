@@ -48,12 +48,17 @@ parse_name(const char *name, uint64_t *start)
 }
 
 int
-spool_open(struct spool *sp, const char *dir, uint64_t segment_max)
+spool_open(struct spool *sp, const char *dir, uint64_t segment_max,
+    uint64_t cap)
 {
 	memset(sp, 0, sizeof *sp);
 	sp->path = dir;
-	sp->segfd = sp->lockfd = -1;
+	sp->segfd = sp->lockfd = sp->commitfd = -1;
 	sp->segment_max = segment_max ? segment_max : SPOOL_SEGMENT_MAX;
+	sp->cap = cap;
+	/* a few segments under the cap, so that removing one frees little */
+	if (cap && sp->segment_max > cap / 4)
+		sp->segment_max = cap / 4 ? cap / 4 : 1;
 	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sp->dirfd == -1)
 		return -1;
@@ -67,9 +72,62 @@ spool_close(struct spool *sp)
 		close(sp->segfd);
 	if (sp->lockfd != -1)
 		close(sp->lockfd);
+	if (sp->commitfd != -1)
+		close(sp->commitfd);
 	if (sp->dirfd != -1)
 		close(sp->dirfd);
-	sp->segfd = sp->lockfd = sp->dirfd = -1;
+	sp->segfd = sp->lockfd = sp->commitfd = sp->dirfd = -1;
+}
+
+static int
+lock_fd(struct spool *sp)
+{
+	if (sp->lockfd == -1)
+		sp->lockfd = openat(sp->dirfd, "lock",
+		    O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	return sp->lockfd;
+}
+
+/*
+ * "committed": the journal position up to which readers may read, as 20
+ * digits and a newline, rewritten in place and never synced (after a
+ * crash no writer holds the lock, so whoever takes it next publishes the
+ * whole journal again).  0 and *w set; -1 when absent or unreadable (*w 0).
+ */
+static int
+read_committed(struct spool *sp, uint64_t *w)
+{
+	char buf[24];
+	ssize_t n;
+	uint64_t v = 0;
+
+	*w = 0;
+	if (sp->commitfd == -1 && (sp->commitfd = openat(sp->dirfd, "committed",
+	    O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		return -1;
+	if ((n = pread(sp->commitfd, buf, 21, 0)) != 21 || buf[20] != '\n')
+		return -1;
+	for (int i = 0; i < 20; i++) {
+		if (buf[i] < '0' || buf[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(buf[i] - '0');
+	}
+	*w = v;
+	return 0;
+}
+
+static void
+publish(struct spool *sp, uint64_t w)
+{
+	char buf[24];
+
+	if (sp->commitfd == -1 && (sp->commitfd = openat(sp->dirfd, "committed",
+	    O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		return;
+	snprintf(buf, sizeof buf, "%020" PRIu64 "\n", w);
+	/* A failure only delays readers: the next lock holder publishes. */
+	if (pwrite(sp->commitfd, buf, 21, 0) != 21)
+		diag_info("%s/committed: %s", sp->path, strerror(errno));
 }
 
 static int
@@ -117,21 +175,6 @@ spool_segments(struct spool *sp, uint64_t **starts, size_t *n)
 	if (*n > 1)	/* qsort(NULL, 0, ...) is undefined */
 		qsort(*starts, *n, sizeof **starts, cmp_u64);
 	return 0;
-}
-
-/* The newest segment's start: 0 found, 1 none, -1 error. */
-static int
-newest(struct spool *sp, uint64_t *start)
-{
-	uint64_t *starts;
-	size_t n;
-
-	if (spool_segments(sp, &starts, &n) == -1)
-		return -1;
-	if (n)
-		*start = starts[n - 1];
-	free(starts);
-	return n ? 0 : 1;
 }
 
 static int
@@ -188,33 +231,123 @@ spool_fd(const struct spool *sp)
 	return sp->segfd;
 }
 
+static void
+marker_name(uint64_t start, char *buf)
+{
+	snprintf(buf, NAME_SIZE + 8, PREFIX "%020" PRIu64 ".auth", start);
+}
+
+static void
+remove_segment(struct spool *sp, uint64_t start, const char *why)
+{
+	char name[NAME_SIZE], marker[NAME_SIZE + 8];
+
+	segment_name(start, name);
+	marker_name(start, marker);
+	if (unlinkat(sp->dirfd, name, 0) == -1 && errno != ENOENT) {
+		diag_warn("%s: %s: cannot remove: %s", sp->path, name,
+		    strerror(errno));
+		return;
+	}
+	unlinkat(sp->dirfd, marker, 0);
+	diag_info("%s: %s: %s, removed", sp->path, name, why);
+}
+
+static int
+segment_size(struct spool *sp, uint64_t start, uint64_t *size)
+{
+	char name[NAME_SIZE];
+	struct stat st;
+
+	segment_name(start, name);
+	if (fstatat(sp->dirfd, name, &st, 0) == -1)
+		return -1;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+static uint64_t
+acked_now(struct spool *sp)
+{
+	uint64_t acked = 0;
+	char *path;
+
+	if (asprintf(&path, "%s/acked", sp->path) >= 0) {
+		if (cursor_read(path, &acked) == -1)
+			acked = 0;
+		free(path);
+	}
+	return acked;
+}
+
+/*
+ * Over the cap (bytes after the acknowledged position), remove the oldest
+ * segments but the newest that hold nothing authenticated at the door,
+ * handled or not.  Called with the lock held; end is the journal's end.
+ */
+static void
+enforce_cap(struct spool *sp, const uint64_t *starts, size_t n, uint64_t end)
+{
+	char marker[NAME_SIZE + 8];
+	uint64_t acked;
+
+	if (sp->cap == 0 || n < 2 || end - starts[0] <= sp->cap)
+		return;
+	acked = acked_now(sp);
+	for (size_t i = 0; i + 1 < n; i++) {
+		uint64_t from = starts[i] > acked ? starts[i] : acked;
+
+		if (end <= from || end - from <= sp->cap)
+			break;
+		if (starts[i + 1] <= acked) {
+			remove_segment(sp, starts[i], "fully acknowledged");
+			continue;
+		}
+		marker_name(starts[i], marker);
+		if (faccessat(sp->dirfd, marker, F_OK, 0) == 0)
+			continue;	/* holds an authenticated webhook */
+		diag_warn("%s: over its cap of %" PRIu64 " bytes not yet handled: "
+		    "dropping journal.%020" PRIu64 " (%" PRIu64 " bytes of "
+		    "unauthenticated requests)", sp->path, sp->cap, starts[i],
+		    starts[i + 1] - from);
+		remove_segment(sp, starts[i], "over the cap");
+	}
+}
+
 static int
 begin_locked(struct spool *sp, uint64_t *pos)
 {
 	struct stat st;
-	uint64_t start, size;
-	int r;
+	uint64_t start, size, committed, *starts;
+	size_t n;
 
-	if ((r = newest(sp, &start)) == -1)
+	if (spool_segments(sp, &starts, &n) == -1)
 		return -1;
-	if (r == 1) {
-		/* A fresh journal continues after what was acknowledged, so
-		 * that positions never go back behind the ack file. */
-		char *acked;
-		if (asprintf(&acked, "%s/acked", sp->path) < 0)
-			return -1;
-		r = cursor_read(acked, &start);
-		free(acked);
-		if (r == -1)
-			start = 0;
+	read_committed(sp, &committed);
+	if (n) {
+		start = starts[n - 1];
+	} else {
+		/* A fresh journal continues after everything acknowledged or
+		 * shown to a reader, so that positions never go back. */
+		uint64_t acked = acked_now(sp);
+
+		start = acked > committed ? acked : committed;
 	}
 	sp->segstart = start;
 	sp->segfd = open_segment(sp, start, O_RDWR | O_APPEND | O_CREAT);
 	if (sp->segfd == -1 || fstat(sp->segfd, &st) == -1)
-		return -1;
+		goto fail;
 	size = (uint64_t)st.st_size;
 	if (cut_torn_tail(sp, &size) == -1)
-		return -1;
+		goto fail;
+	/* No writer holds the lock but us: all that is there is committed
+	 * (a writer killed before publishing, or a stale file). */
+	if (committed != start + size)
+		publish(sp, start + size);
+	if (n)
+		enforce_cap(sp, starts, n, start + size);
+	free(starts);
+	starts = NULL;
 	if (size >= sp->segment_max) {
 		int fd = open_segment(sp, start + size,
 		    O_RDWR | O_APPEND | O_CREAT | O_EXCL);
@@ -228,12 +361,15 @@ begin_locked(struct spool *sp, uint64_t *pos)
 		/* the new name must survive a crash as much as its data */
 		if (fsync(sp->dirfd) == -1)
 			return -1;
-	} else if (r == 1 && fsync(sp->dirfd) == -1) {
+	} else if (n == 0 && fsync(sp->dirfd) == -1) {
 		return -1;
 	}
 	sp->size_at_begin = size;
 	*pos = sp->segstart + size;
 	return 0;
+fail:
+	free(starts);
+	return -1;
 }
 
 int
@@ -241,12 +377,8 @@ spool_begin(struct spool *sp, uint64_t *pos)
 {
 	int saved;
 
-	if (sp->lockfd == -1) {
-		sp->lockfd = openat(sp->dirfd, "lock",
-		    O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (sp->lockfd == -1)
-			return -1;
-	}
+	if (lock_fd(sp) == -1)
+		return -1;
 	while (flock(sp->lockfd, LOCK_EX) == -1)
 		if (errno != EINTR)
 			return -1;
@@ -262,64 +394,102 @@ spool_begin(struct spool *sp, uint64_t *pos)
 }
 
 int
-spool_release(struct spool *sp, int failed)
+spool_mark_authenticated(struct spool *sp)
 {
-	int fd = sp->segfd;
+	char marker[NAME_SIZE + 8];
+	int fd;
 
-	sp->segfd = -1;
-	if (failed) {
-		if (ftruncate(fd, (off_t)sp->size_at_begin) == 0)
-			fdatasync(fd);
-		flock(sp->lockfd, LOCK_UN);
+	if (sp->marked == sp->segstart + 1)
+		return 0;
+	marker_name(sp->segstart, marker);
+	if (faccessat(sp->dirfd, marker, F_OK, 0) != 0) {
+		fd = openat(sp->dirfd, marker, O_WRONLY | O_CREAT | O_CLOEXEC,
+		    0600);
+		if (fd == -1)
+			return -1;
 		close(fd);
+		/* a crash must not leave the records without their marker */
+		if (fsync(sp->dirfd) == -1)
+			return -1;
+	}
+	sp->marked = sp->segstart + 1;
+	return 0;
+}
+
+/* Take the append back: nobody read it (nothing was published). */
+static void
+cut_back(struct spool *sp)
+{
+	if (ftruncate(sp->segfd, (off_t)sp->size_at_begin) == 0)
+		fdatasync(sp->segfd);
+	flock(sp->lockfd, LOCK_UN);
+	close(sp->segfd);
+	sp->segfd = -1;
+}
+
+#ifdef SPOOL_FAULTS
+/*
+ * Test builds only (tests/integration/sentry-recv-enospc.sh): with
+ * SPOOL_FAULT_WRITE=N the Nth append fails with ENOSPC after its bytes
+ * are in the file, SPOOL_FAULT_DELAY_MS (300) later: the window in which
+ * a reader could see a batch that is then taken back.
+ */
+static int
+injected_failure(void)
+{
+	static long appends;
+	const char *n = getenv("SPOOL_FAULT_WRITE");
+	const char *ms = getenv("SPOOL_FAULT_DELAY_MS");
+
+	if (n == NULL || ++appends != strtol(n, NULL, 10))
+		return 0;
+	usleep((useconds_t)(ms ? strtol(ms, NULL, 10) : 300) * 1000);
+	return ENOSPC;
+}
+#else
+#define injected_failure() 0
+#endif
+
+int
+spool_written(struct spool *sp, int failed)
+{
+	if (failed == 0)
+		failed = injected_failure();
+	if (failed) {
+		cut_back(sp);
 		errno = failed;
 		return -1;
 	}
+	return sp->segfd;
+}
+
+int
+spool_finish(struct spool *sp, int sync_err)
+{
+	struct stat st;
+
+	if (sync_err == 0 && fstat(sp->segfd, &st) == -1)
+		sync_err = errno;
+	if (sync_err) {
+		cut_back(sp);
+		errno = sync_err;
+		return -1;
+	}
+	publish(sp, sp->segstart + (uint64_t)st.st_size);
 	flock(sp->lockfd, LOCK_UN);
-	return fd;
+	close(sp->segfd);
+	sp->segfd = -1;
+	return 0;
 }
 
 int
 spool_commit(struct spool *sp, int failed)
 {
-	int saved = 0;
+	int fd = spool_written(sp, failed);
 
-	if (failed) {
-		saved = failed;
-		if (ftruncate(sp->segfd, (off_t)sp->size_at_begin) == 0)
-			fdatasync(sp->segfd);
-		flock(sp->lockfd, LOCK_UN);
-	} else {
-		/*
-		 * The lock orders the appends; the sync needs no lock.  Taking
-		 * it outside lets concurrent writers' syncs overlap (the file
-		 * system commits them together) instead of queueing one
-		 * fdatasync after another behind the lock.
-		 */
-		flock(sp->lockfd, LOCK_UN);
-		if (fdatasync(sp->segfd) == -1)
-			saved = errno;
-	}
-	close(sp->segfd);
-	sp->segfd = -1;
-	if (saved) {
-		errno = saved;
+	if (fd == -1)
 		return -1;
-	}
-	return 0;
-}
-
-static int
-segment_size(struct spool *sp, uint64_t start, uint64_t *size)
-{
-	char name[NAME_SIZE];
-	struct stat st;
-
-	segment_name(start, name);
-	if (fstatat(sp->dirfd, name, &st, 0) == -1)
-		return -1;
-	*size = (uint64_t)st.st_size;
-	return 0;
+	return spool_finish(sp, fdatasync(fd) == -1 ? errno : 0);
 }
 
 /*
@@ -490,9 +660,10 @@ emit_segment(int fd, uint64_t size, uint64_t *off, int out, int64_t *total)
 	return 0;
 }
 
-/* Move *pos to a record boundary: the start of a segment or after a '\n'. */
+/* Move *pos to a record boundary: the start of a segment or after a '\n'
+ * (looking no further than size, the segment's committed bytes). */
 static int
-align(struct spool *sp, uint64_t start, int fd, uint64_t *pos)
+align(struct spool *sp, uint64_t start, int fd, uint64_t size, uint64_t *pos)
 {
 	char buf[BLOCK];
 	uint64_t off = *pos - start;
@@ -501,12 +672,13 @@ align(struct spool *sp, uint64_t start, int fd, uint64_t *pos)
 		return 0;
 	if (pread(fd, buf, 1, (off_t)off - 1) == 1 && buf[0] == '\n')
 		return 0;
-	for (;;) {
-		ssize_t r = pread(fd, buf, sizeof buf, (off_t)off);
+	while (off < size) {
+		size_t want = size - off > BLOCK ? BLOCK : (size_t)(size - off);
+		ssize_t r = pread(fd, buf, want, (off_t)off);
 		char *nl;
 
 		if (r <= 0)
-			return 1;	/* not yet complete: try again later */
+			break;
 		if ((nl = memchr(buf, '\n', (size_t)r)) != NULL) {
 			diag_warn("%s: position %" PRIu64 " is inside a record: "
 			    "starting after it", sp->path, *pos);
@@ -515,12 +687,36 @@ align(struct spool *sp, uint64_t start, int fd, uint64_t *pos)
 		}
 		off += (uint64_t)r;
 	}
+	return 1;	/* not yet complete: try again later */
+}
+
+/*
+ * The position readers may read up to.  When it is behind the journal's
+ * end and no writer holds the lock, what lies between was written by a
+ * writer that died before publishing it: publish it now.
+ */
+static uint64_t
+readable_end(struct spool *sp, uint64_t newest)
+{
+	uint64_t w, size;
+
+	read_committed(sp, &w);
+	if (segment_size(sp, newest, &size) == -1 || w >= newest + size)
+		return w;
+	if (lock_fd(sp) != -1 && flock(sp->lockfd, LOCK_EX | LOCK_NB) == 0) {
+		if (segment_size(sp, newest, &size) == 0) {
+			w = newest + size;
+			publish(sp, w);
+		}
+		flock(sp->lockfd, LOCK_UN);
+	}
+	return w;
 }
 
 int64_t
 spool_emit(struct spool *sp, uint64_t *pos, int out)
 {
-	uint64_t *starts;
+	uint64_t *starts, limit;
 	size_t n, i;
 	int64_t total = 0;
 
@@ -530,6 +726,7 @@ spool_emit(struct spool *sp, uint64_t *pos, int out)
 		free(starts);
 		return 0;
 	}
+	limit = readable_end(sp, starts[n - 1]);
 	if (*pos < starts[0]) {
 		diag_warn("%s: records before %" PRIu64 " are gone; "
 		    "going on from there", sp->path, starts[0]);
@@ -537,9 +734,9 @@ spool_emit(struct spool *sp, uint64_t *pos, int out)
 	}
 	for (i = 0; i + 1 < n && starts[i + 1] <= *pos; i++)
 		;
-	for (; i < n; i++) {
+	for (; i < n && starts[i] < limit; i++) {
 		struct stat st;
-		uint64_t off;
+		uint64_t off, size;
 		int fd = open_segment(sp, starts[i], O_RDONLY);
 
 		if (fd == -1 || fstat(fd, &st) == -1) {
@@ -549,14 +746,18 @@ spool_emit(struct spool *sp, uint64_t *pos, int out)
 				continue;	/* removed meanwhile */
 			goto fail;
 		}
+		size = (uint64_t)st.st_size;
+		if (size > limit - starts[i])
+			size = limit - starts[i];	/* not committed yet */
 		if (*pos < starts[i])
 			*pos = starts[i];
-		if (align(sp, starts[i], fd, pos) != 0) {
+		if (*pos > starts[i] + size ||
+		    align(sp, starts[i], fd, size, pos) != 0) {
 			close(fd);
 			break;
 		}
 		off = *pos - starts[i];
-		if (emit_segment(fd, (uint64_t)st.st_size, &off, out, &total) == -1) {
+		if (emit_segment(fd, size, &off, out, &total) == -1) {
 			int saved = errno;
 			close(fd);
 			errno = saved;
@@ -564,7 +765,7 @@ spool_emit(struct spool *sp, uint64_t *pos, int out)
 		}
 		close(fd);
 		*pos = starts[i] + off;
-		if (i + 1 < n) {
+		if (i + 1 < n && starts[i + 1] <= limit) {
 			if (*pos < starts[i + 1]) {
 				diag_warn("%s: journal.%020" PRIu64 " ends inside a "
 				    "record: skipping %" PRIu64 " bytes", sp->path,
@@ -583,21 +784,33 @@ fail:
 int
 spool_gc(struct spool *sp, uint64_t acked)
 {
-	uint64_t *starts;
-	size_t n;
-	char name[NAME_SIZE];
+	uint64_t *starts, size;
+	size_t n, i;
 
 	if (spool_segments(sp, &starts, &n) == -1)
 		return -1;
-	for (size_t i = 0; i + 1 < n; i++) {
-		if (starts[i + 1] > acked)
-			break;
-		segment_name(starts[i], name);
-		if (unlinkat(sp->dirfd, name, 0) == -1 && errno != ENOENT)
-			diag_warn("%s: %s: cannot remove: %s", sp->path, name,
-			    strerror(errno));
-		else
-			diag_info("%s: %s: fully acknowledged, removed", sp->path, name);
+	for (i = 0; i + 1 < n && starts[i + 1] <= acked; i++)
+		remove_segment(sp, starts[i], "fully acknowledged");
+	/*
+	 * The newest one too once it is wholly handled, so that a spool
+	 * that had a burst of junk shrinks back; but only while no writer
+	 * holds the lock (one may be appending to it), and the next writer
+	 * starts a fresh one at the acknowledged position.
+	 */
+	if (i + 1 == n && segment_size(sp, starts[i], &size) == 0 && size > 0 &&
+	    starts[i] + size <= acked && lock_fd(sp) != -1 &&
+	    flock(sp->lockfd, LOCK_EX | LOCK_NB) == 0) {
+		uint64_t *again;
+		size_t m;
+
+		if (spool_segments(sp, &again, &m) == 0) {
+			if (m == n && again[m - 1] == starts[i] &&
+			    segment_size(sp, starts[i], &size) == 0 &&
+			    starts[i] + size <= acked)
+				remove_segment(sp, starts[i], "fully acknowledged");
+			free(again);
+		}
+		flock(sp->lockfd, LOCK_UN);
 	}
 	free(starts);
 	return 0;

@@ -8,9 +8,23 @@
  * just past its newline, so it only grows, and the ack file "acked"
  * (lib/cursor.h) says "every byte before here is handled".
  *
- * Writers take an exclusive flock on "lock", cut away a torn last line a
- * killed writer may have left, append, fdatasync, and only then answer.
- * The newest segment is never removed, so positions never go back.
+ * Writers take an exclusive flock on "lock" and hold it until their
+ * append is durable or taken back: they cut away a torn last line a
+ * killed writer may have left, append, fdatasync, and then publish the
+ * new end in "committed".  Readers (the follower) never read past
+ * "committed", so a batch whose write or sync fails can be cut back
+ * without anyone having seen it, and positions are never reused under a
+ * reader.  When no writer holds the lock, everything in the journal is
+ * committed (a writer killed before publishing leaves records nobody was
+ * told were kept: delivering them is harmless), and the next writer or a
+ * reader that finds the lock free publishes it.
+ *
+ * A segment that holds a record authenticated at the door has a marker
+ * file "journal.N.auth".  Past a size cap, the oldest segments without
+ * one (nothing in them was authenticated) may be removed before the chain
+ * has handled them: junk cannot fill the disk, and an authenticated
+ * webhook is never removed unhandled.  The newest segment is removed only
+ * once it is wholly acknowledged, so positions never go back.
  */
 #ifndef SPOOL_H
 #define SPOOL_H
@@ -18,47 +32,56 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SPOOL_SEGMENT_MAX (64ULL << 20)
+#define SPOOL_SEGMENT_MAX (16ULL << 20)
+#define SPOOL_CAP_DEFAULT (512ULL << 20)
 
 struct spool {
 	const char *path;	/* for messages */
-	int dirfd, lockfd;
+	int dirfd, lockfd, commitfd;
 	uint64_t segment_max;
-	/* one append in progress (between begin and commit) */
+	uint64_t cap;		/* unhandled bytes kept at most; 0: no cap */
+	uint64_t marked;	/* segment start known to have its marker + 1 */
+	/* one append in progress (between begin and finish) */
 	int segfd;
 	uint64_t segstart, size_at_begin;
 };
 
-/* 0, or -1 with errno set (the directory must exist). */
-int spool_open(struct spool *sp, const char *dir, uint64_t segment_max);
+/* 0, or -1 with errno set (the directory must exist).  cap: 0 none. */
+int spool_open(struct spool *sp, const char *dir, uint64_t segment_max,
+    uint64_t cap);
 void spool_close(struct spool *sp);
 
 /*
  * Lock the spool and get the newest segment ready for appending (created,
- * or a new one started when it is full).  *pos is the journal position of
- * the next byte written; write to spool_fd().  0, or -1 with errno set
- * (unlocked again).
+ * or a new one started when it is full); over the cap, remove the oldest
+ * unauthenticated segments.  *pos is the journal position of the next byte
+ * written; write to spool_fd().  The lock is held until spool_written()
+ * fails or spool_finish().  0, or -1 with errno set (unlocked again).
  */
 int spool_begin(struct spool *sp, uint64_t *pos);
 int spool_fd(const struct spool *sp);
 
-/*
- * End the append: unlock, then fdatasync.  With failed != 0 (an errno: a
- * write went wrong) the segment is cut back to where it was and -1 is
- * returned.  When the sync fails, -1 with errno set: the record must not
- * be acknowledged, though it may still be in the journal (and be handled
- * twice when the client retries: at least once, never lost).
- */
-int spool_commit(struct spool *sp, int failed);
+/* The records about to be written include an authenticated one: mark the
+ * segment (once per segment, durably).  0, or -1 with errno set. */
+int spool_mark_authenticated(struct spool *sp);
 
 /*
- * The first half of spool_commit, for a caller that syncs elsewhere (a
- * thread, so that the next requests are read meanwhile): unlock and
- * return the segment's descriptor, which the caller must fdatasync before
- * acknowledging anything and then close.  With failed != 0, as in
- * spool_commit: cut back, unlock, -1.
+ * The writes are done.  With failed != 0 (an errno: a write went wrong)
+ * the segment is cut back to where it was, the lock released and -1
+ * returned (errno = failed).  Else the segment's descriptor, to be
+ * fdatasync'd (by the caller, in any thread) before spool_finish().
  */
-int spool_release(struct spool *sp, int failed);
+int spool_written(struct spool *sp, int failed);
+
+/*
+ * End the append: sync_err 0 (the fdatasync succeeded) publishes the new
+ * end for readers and returns 0; else the append is cut back and -1
+ * returned with errno = sync_err.  Releases the lock either way.
+ */
+int spool_finish(struct spool *sp, int sync_err);
+
+/* spool_written, fdatasync, spool_finish: 0, or -1 with errno set. */
+int spool_commit(struct spool *sp, int failed);
 
 /* Journal positions of the segments, ascending; *starts is malloc'd. */
 int spool_segments(struct spool *sp, uint64_t **starts, size_t *n);
@@ -76,14 +99,16 @@ struct spool_state {
 int spool_state(struct spool *sp, struct spool_state *st);
 
 /*
- * Follow: write every complete record from journal position *pos on to
- * fd, advancing *pos past each.  A *pos that is not at a record boundary
- * is moved to the next one.  Returns the number of bytes written (0 when
- * nothing new), or -1 with errno set (EPIPE: the reader is gone).
+ * Follow: write every complete, committed record from journal position
+ * *pos on to fd, advancing *pos past each.  A *pos that is not at a
+ * record boundary is moved to the next one.  Returns the number of bytes
+ * written (0 when nothing new), or -1 with errno set (EPIPE: the reader
+ * is gone).
  */
 int64_t spool_emit(struct spool *sp, uint64_t *pos, int fd);
 
-/* Remove segments that lie wholly before acked (never the newest). */
+/* Remove segments that lie wholly before acked (the newest one too, when
+ * no writer holds the lock). */
 int spool_gc(struct spool *sp, uint64_t acked);
 
 #endif

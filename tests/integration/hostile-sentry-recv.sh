@@ -53,6 +53,22 @@ python3 -c 'import sys; sys.stdout.write("POST /api/sentry-webhook HTTP/1.1\r\nH
 send "5000 header fields" 431
 python3 -c 'import sys; sys.stdout.write("POST /" + "a" * 100000 + " HTTP/1.1\r\nHost: a\r\n\r\n")' >"$T/r"
 send "a 100 kB request line" 414
+# Framing the RFCs refuse (issue 12): an empty or "," Transfer-Encoding
+# beside Content-Length, a length list with an empty element, an empty
+# chunked body, an HTTP version that is not 1.0 or 1.1, an absolute-form
+# target without a host.
+printf 'POST %s HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nTransfer-Encoding:\r\nContent-Length: 7\r\n\r\n{"n":9}' "$HOOK" >"$T/r"
+send "an empty Transfer-Encoding beside Content-Length" 400
+printf 'POST %s HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nTransfer-Encoding: ,\r\nContent-Length: 7\r\n\r\n{"n":9}' "$HOOK" >"$T/r"
+send "Transfer-Encoding: , beside Content-Length" 400
+printf 'POST %s HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 7,\r\n\r\n{"n":9}' "$HOOK" >"$T/r"
+send "Content-Length: 7," 400
+printf 'POST %s HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' "$HOOK" >"$T/r"
+send "an empty chunked body" 400
+printf 'POST %s HTTP/1.9\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"n":9}' "$HOOK" >"$T/r"
+send "HTTP/1.9" 505
+printf 'POST https://%s HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"n":9}' "$HOOK" >"$T/r"
+send "https:///path (no host)" 400
 # A request smuggled behind one that is refused is never read as one.
 { printf 'POST %s HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n' "$HOOK"
   req '{"smuggled":true}'; } >"$T/r"; send "a request behind a refused one is not served" 400

@@ -74,6 +74,13 @@ START_TEST(absolute_form_and_versions)
 	ck_assert_int_eq(parse("GET /#f HTTP/1.1\r\nHost: x\r\n\r\n", &r), 400);
 	ck_assert_int_eq(parse("G(T / HTTP/1.1\r\nHost: x\r\n\r\n", &r), 400);
 	ck_assert_int_eq(parse("GET http://nopath HTTP/1.1\r\nHost: x\r\n\r\n", &r), 400);
+	/* issue 12: an absolute-form target without a host; minor versions
+	 * other than 0 and 1 */
+	ck_assert_int_eq(parse("POST https:///p HTTP/1.1\r\nHost: x\r\n\r\n", &r), 400);
+	ck_assert_int_eq(parse("POST http:///p HTTP/1.1\r\nHost: x\r\n\r\n", &r), 400);
+	ck_assert_int_eq(parse("POST / HTTP/1.9\r\nHost: x\r\n\r\n", &r), 505);
+	ck_assert_int_eq(parse("POST / HTTP/1.2\r\nHost: x\r\n\r\n", &r), 505);
+	ck_assert_int_eq(parse("POST / HTTP/0.9\r\nHost: x\r\n\r\n", &r), 505);
 }
 END_TEST
 
@@ -93,6 +100,18 @@ START_TEST(framing_and_smuggling)
 	ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n", &r), 413);
 	ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n", &r), 400);
+	/* issue 12: a length list with an empty element; an empty or ","
+	 * Transfer-Encoding beside Content-Length, or alone */
+	ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 7,\r\n\r\n", &r), 400);
+	ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ,7\r\n\r\n", &r), 400);
+	ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 7,,7\r\n\r\n", &r), 400);
+	ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 7 ,\t7\r\n\r\n", &r), 0);
+	ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length:\r\n\r\n", &r), 400);
+	ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n"
+	    "Content-Length: 5\r\n\r\n", &r), 400);
+	ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ,\r\n"
+	    "Content-Length: 5\r\n\r\n", &r), 400);
+	ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ,\r\n\r\n", &r), 400);
 	ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n", &r), 0);
 	ck_assert_int_eq(r.chunked, 1);
 	ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
