@@ -51,6 +51,7 @@
 #include "dotenv.h"
 #include "http.h"
 #include "jsonstr.h"
+#include "quarantine.h"
 #include "record.h"
 #include "spool.h"
 #include "version.h"
@@ -1571,8 +1572,19 @@ follow(void)
 	}
 	snprintf(acked_path, sizeof acked_path, "%s/acked", cf.follow);
 	if (cursor_read(acked_path, &pos) == -1) {
-		diag_warn("%s: %s", acked_path, strerror(errno));
-		return EXIT_TEMPFAIL;
+		char moved[PATH_MAX + 32];
+
+		/* empty (a crash right after it was made) or garbage: better
+		 * every record again than none, or a restart loop */
+		if (errno != EINVAL || quarantine(acked_path, moved,
+		    sizeof moved) == -1) {
+			diag_warn("%s: %s", acked_path, errno == EINVAL ?
+			    "not an acknowledgement file" : strerror(errno));
+			return EXIT_TEMPFAIL;
+		}
+		diag_warn("%s: not an acknowledgement file: moved to %s; "
+		    "following from the oldest record kept", acked_path, moved);
+		pos = 0;
 	}
 	ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (ino != -1 && inotify_add_watch(ino, cf.follow, IN_MODIFY |

@@ -1,5 +1,5 @@
 TOOLS += sentry-recv
-sentry-recv_OBJS = cmd/sentry-recv.o lib/http.o lib/jsonstr.o lib/spool.o lib/cursor.o lib/clock.o lib/diag.o lib/dotenv.o lib/secret.o lib/auth.o lib/hmac.o
+sentry-recv_OBJS = cmd/sentry-recv.o lib/http.o lib/jsonstr.o lib/spool.o lib/cursor.o lib/clock.o lib/diag.o lib/dotenv.o lib/secret.o lib/auth.o lib/hmac.o lib/quarantine.o
 # Linked statically: it is exec'd once per connection, and without the
 # dynamic loader it starts in about half the time (socat fork: ~+20%
 # connections/s).  Sanitizer builds link dynamically (ASan requires it),

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 #include "dotenv.h"
 #include "jvx.h"
 #include "ndjson.h"
+#include "quarantine.h"
 #include "replay.h"
 
 #define MAX_FILES	8
@@ -500,7 +502,16 @@ main(int argc, char *argv[])
 		    AUTH_SECRET_ENV);
 	auth_allow_unsigned(auth, allow_unsigned);
 	if ((cache = replay_open(cache_path, cache_size, err,
-	    sizeof err)) == NULL)
+	    sizeof err)) == NULL && errno == EINVAL) {
+		/* damaged (a crash, a disk error): start afresh, keep it */
+		char moved[PATH_MAX + 32];
+
+		if (quarantine(cache_path, moved, sizeof moved) == 0)
+			diag_warn("replay cache: %s: moved to %s, starting "
+			    "with an empty cache", err, moved);
+		cache = replay_open(cache_path, cache_size, err, sizeof err);
+	}
+	if (cache == NULL)
 		config_error("replay cache: %s", err);
 	if (rejects_path && (rejects = ndjson_open_rejects(rejects_path)) == NULL)
 		config_error("%s: %s", rejects_path, strerror(errno));

@@ -1,7 +1,7 @@
 # sentry-verify: recv records -> verified records with payload and alert.
 TOOLS += sentry-verify
 sentry-verify_OBJS = cmd/sentry-verify.o lib/auth.o lib/hmac.o lib/alert.o \
-	lib/replay.o lib/ndjson.o lib/jvx.o lib/diag.o lib/clock.o \
+	lib/replay.o lib/quarantine.o lib/ndjson.o lib/jvx.o lib/diag.o lib/clock.o \
 	lib/dotenv.o lib/secret.o lib/jsonstr.o
 sentry-verify_LIBS = -ljq -lcrypto -lm
 sentry-verify_UNIT = check_hmac check_auth check_alert check_replay

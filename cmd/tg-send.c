@@ -41,9 +41,11 @@
 #include "cursor.h"
 #include "diag.h"
 #include "dotenv.h"
+#include "fstate.h"
 #include "jvx.h"
 #include "ndjson.h"
 #include "pace.h"
+#include "quarantine.h"
 #include "secret.h"
 #include "tgapi.h"
 #include "version.h"
@@ -70,7 +72,7 @@ static FILE *dead_letter;
 static jv migrated;			/* old chat id -> new chat id */
 static jv partial;			/* a split message half sent, or null */
 static uint64_t acked, ack_pending;	/* highest written, waiting to be */
-static int have_acked;
+static int have_acked, ack_temporary;
 static volatile sig_atomic_t in_flight, stop_requested;
 
 /* 1 when obj (borrowed) is an object with member key. */
@@ -162,83 +164,76 @@ parse_seconds(const char *s)
 	return (int64_t)llround(d * 1000);
 }
 
-/* State: migrated chats, replaced atomically. */
-
+/*
+ * State (--state): migrated chats and a split message half sent, one JSON
+ * object replaced atomically (lib/fstate).  A damaged file is moved aside
+ * and tg-send starts without it: a migration is learnt again from
+ * Telegram's next answer.
+ */
 static int
 state_load(void)
 {
-	FILE *f;
-	char buf[65536];
-	size_t n;
+	char err[512], moved[4096];
 	jv v, m;
 
 	if (cfg.state_path == NULL)
 		return 0;
-	if ((f = fopen(cfg.state_path, "r")) == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		diag_warn("%s: %s", cfg.state_path, strerror(errno));
-		return -1;
-	}
-	n = fread(buf, 1, sizeof buf, f);
-	fclose(f);
-	if (n == sizeof buf) {
-		diag_warn("%s: too large for a tg-send state file", cfg.state_path);
-		return -1;
-	}
-	v = jv_parse_sized(buf, (int)n);
-	m = jvx_get(&v, "migrated");
-	if (jv_get_kind(v) != JV_KIND_OBJECT || jv_get_kind(m) != JV_KIND_OBJECT) {
+	if (fstate_load(cfg.state_path, &v, err, sizeof err) == 0) {
+		m = jvx_get(&v, "migrated");
+		if (jv_get_kind(m) == JV_KIND_OBJECT) {
+			jv_free(migrated);
+			migrated = m;
+			m = jvx_get(&v, "partial");
+			if (jv_get_kind(m) == JV_KIND_OBJECT) {
+				jv_free(partial);
+				partial = m;
+			} else {
+				jv_free(m);
+			}
+		} else {
+			jv_free(m);
+			m = jv_copy(v);
+			if (jv_object_length(m) != 0) {	/* {} is a fresh start */
+				jv_free(v);
+				snprintf(err, sizeof err, "%s: not a tg-send state "
+				    "file (want {\"migrated\":{...}})", cfg.state_path);
+				errno = EINVAL;
+				goto damaged;
+			}
+		}
 		jv_free(v);
-		jv_free(m);
-		diag_warn("%s: not a tg-send state file (want "
-		    "{\"migrated\":{...}})", cfg.state_path);
+		return 0;
+	}
+damaged:
+	if (errno != EINVAL) {
+		diag_warn("%s", err);
 		return -1;
 	}
-	jv_free(migrated);
-	migrated = m;
-	m = jvx_get(&v, "partial");
-	if (jv_get_kind(m) == JV_KIND_OBJECT) {
-		jv_free(partial);
-		partial = m;
-	} else {
-		jv_free(m);
+	if (quarantine(cfg.state_path, moved, sizeof moved) == -1) {
+		diag_warn("%s: cannot move it aside: %s", err, strerror(errno));
+		return -1;
 	}
-	jv_free(v);
+	diag_warn("%s: moved to %s; starting without it", err, moved);
 	return 0;
 }
 
 static int
 state_save(void)
 {
-	char tmp[4096];
+	char err[512];
 	jv doc;
-	FILE *f;
-	int fd, ok;
+	int rc;
 
 	if (cfg.state_path == NULL)
 		return 0;
-	snprintf(tmp, sizeof tmp, "%s.tmp", cfg.state_path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1 ||
-	    (f = fdopen(fd, "w")) == NULL) {
-		diag_warn("%s: %s", tmp, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
 	doc = jv_object_set(jv_object(), jv_string("v"), jv_number(1));
 	doc = jv_object_set(doc, jv_string("migrated"), jv_copy(migrated));
 	if (jv_get_kind(partial) == JV_KIND_OBJECT)
 		doc = jv_object_set(doc, jv_string("partial"), jv_copy(partial));
-	jv_dumpf(doc, f, 0);
-	putc('\n', f);
-	ok = fflush(f) == 0 && !ferror(f) && fdatasync(fd) == 0;
-	if (fclose(f) != 0 || !ok || rename(tmp, cfg.state_path) != 0) {
-		diag_warn("%s: %s", cfg.state_path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	if ((rc = fstate_save(cfg.state_path, &doc, err, sizeof err)) != 0)
+		diag_warn("%s", err);
+	jv_free(doc);
+	return rc;
 }
 
 /* The chat a message for chat goes to now (after migrations). */
@@ -994,6 +989,43 @@ pace_option(const char *arg, struct pace_limit *l, const char *name)
 	return 0;
 }
 
+/*
+ * The ack file must take a write before anything is sent: a message sent
+ * and never acknowledged is sent again after every restart.  A damaged
+ * one (empty, garbage, negative) is moved aside: the chain then resends
+ * what the spool still holds, which is better than stopping.  0, -1 with
+ * *temporary set when retrying later may help (a full disk).
+ */
+static int
+ack_probe(void)
+{
+	char moved[4096];
+	uint64_t seq;
+
+	if (cursor_read(cfg.ack_path, &seq) < 0) {
+		if (errno != EINVAL || quarantine(cfg.ack_path, moved,
+		    sizeof moved) < 0) {
+			diag_warn("%s: cannot read the acknowledgement file: "
+			    "%s: refusing to send what could not be "
+			    "acknowledged", cfg.ack_path, errno == EINVAL ?
+			    "not an acknowledgement file" : strerror(errno));
+			return -1;
+		}
+		diag_warn("%s: not an acknowledgement file: moved to %s; "
+		    "starting from the oldest record kept", cfg.ack_path, moved);
+		seq = 0;
+	}
+	if (cursor_write(cfg.ack_path, seq) < 0) {
+		ack_temporary = errno == ENOSPC || errno == EDQUOT ||
+		    errno == EIO || errno == EINTR;
+		diag_warn("%s: cannot write the acknowledgement file: %s: "
+		    "refusing to send what could not be acknowledged",
+		    cfg.ack_path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 open_files(void)
 {
@@ -1007,15 +1039,8 @@ open_files(void)
 			return -1;
 		}
 	}
-	if (cfg.ack_path) {
-		uint64_t seq;
-
-		if (cursor_read(cfg.ack_path, &seq) < 0) {
-			diag_warn("%s: %s", cfg.ack_path, errno == EINVAL ?
-			    "not an acknowledgement file" : strerror(errno));
-			return -1;
-		}
-	}
+	if (cfg.ack_path && ack_probe() < 0)
+		return -1;
 	return state_load();
 }
 
@@ -1281,7 +1306,7 @@ main(int argc, char *argv[])
 		return status - 1;
 	diag_set_verbosity(s.verbosity);
 	if (configure(&s) < 0 || (s.mode == 0 && open_files() < 0)) {
-		status = EXIT_USAGE;
+		status = ack_temporary ? EXIT_TEMPFAIL : EXIT_USAGE;
 	} else if ((pace = pace_new(&s.limits)) == NULL) {
 		diag_warn("out of memory");
 		status = EXIT_TEMPFAIL;

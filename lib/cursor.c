@@ -28,7 +28,9 @@ cursor_read(const char *path, uint64_t *seq)
 		return -1;
 	buf[n] = '\0';
 	errno = 0;
-	unsigned long long v = strtoull(buf, &end, 10);
+	/* digits only: strtoull would take "-5" as a huge position */
+	unsigned long long v = buf[0] >= '0' && buf[0] <= '9' ?
+	    strtoull(buf, &end, 10) : (end = buf, 0);
 	if (end == buf || (*end != '\n' && *end != '\0') || errno) {
 		errno = EINVAL;
 		return -1;

@@ -13,7 +13,8 @@
 #include <stdint.h>
 
 /* 0 and *seq set (0 when the file does not exist yet); -1 on error with
- * errno set (EINVAL: the file does not hold a position). */
+ * errno set (EINVAL: the file does not hold a position: empty, a sign,
+ * anything but digits and a newline). */
 int cursor_read(const char *path, uint64_t *seq);
 
 /* 0 ok, -1 with errno set.  The file is created mode 0600; its

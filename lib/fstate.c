@@ -35,6 +35,8 @@ fstate_load(const char *path, jv *state, char *err, size_t errsize)
 		snprintf(err, errsize, "%s: %s", path,
 		    errno ? strerror(errno) : "state file too large");
 		close(fd);
+		if (errno == 0)
+			errno = EINVAL;
 		return -1;
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
@@ -70,6 +72,7 @@ fstate_load(const char *path, jv *state, char *err, size_t errsize)
 			snprintf(err, errsize, "%s: not a JSON object", path);
 			jv_free(v);
 		}
+		errno = EINVAL;
 		return -1;
 	}
 	*state = v;

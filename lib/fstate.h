@@ -16,8 +16,9 @@
 
 /*
  * 0 and *state set to the object in path (an empty object when the file
- * does not exist); -1 with err set when it cannot be read or is not a
- * JSON object.
+ * does not exist or is empty); -1 with err and errno set when it cannot
+ * be read, errno EINVAL when it is damaged: not a JSON object, or larger
+ * than FSTATE_MAX_SIZE (lib/quarantine moves such a file aside).
  */
 int fstate_load(const char *path, jv *state, char *err, size_t errsize);
 

@@ -231,7 +231,7 @@ load(struct replay *r, char *errbuf, size_t errsize)
 		if ((sp = strchr(line, ' ')) == NULL || strchr(sp + 1, ' ')) {
 			snprintf(errbuf, errsize, "%s:%zu: not a replay cache "
 			    "entry", r->path, lines);
-			goto bad;
+			goto damaged;
 		}
 		*sp = '\0';
 		none = strcmp(sp + 1, "-") == 0;	/* before decoding "%2D" */
@@ -239,7 +239,7 @@ load(struct replay *r, char *errbuf, size_t errsize)
 		    decode(sp + 1) != 0) {
 			snprintf(errbuf, errsize, "%s:%zu: not a replay cache "
 			    "entry", r->path, lines);
-			goto bad;
+			goto damaged;
 		}
 		req = strdup(line);
 		rec = none ? NULL : strdup(sp + 1);
@@ -261,9 +261,15 @@ load(struct replay *r, char *errbuf, size_t errsize)
 	fclose(f);
 	r->lines = lines;
 	return 0;
+damaged:
+	free(line);
+	fclose(f);
+	errno = EINVAL;
+	return -1;
 bad:
 	free(line);
 	fclose(f);
+	errno = ENOMEM;
 	return -1;
 }
 
@@ -307,8 +313,13 @@ replay_open(const char *path, size_t max, char *errbuf, size_t errsize)
 		    strerror(errno));
 		goto fail;
 	}
-	if (load(r, errbuf, errsize) != 0)
-		goto fail;
+	if (load(r, errbuf, errsize) != 0) {
+		int saved = errno;
+
+		replay_close(r);
+		errno = saved;
+		return NULL;
+	}
 	if (r->lines > r->count) {	/* evicted or torn lines: rewrite */
 		if (compact(r) != 0) {
 			snprintf(errbuf, errsize, "%s: rewriting: %s", path,

@@ -24,7 +24,8 @@
 struct replay;
 
 /* Open (path NULL: memory only) keeping at most max entries.  NULL and
- * errbuf set on failure. */
+ * errbuf set on failure; errno EINVAL when the file is not a replay
+ * cache (damaged: the caller may move it aside and open afresh). */
 struct replay *replay_open(const char *path, size_t max, char *errbuf,
     size_t errsize);
 

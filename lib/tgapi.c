@@ -89,8 +89,9 @@ classify(const struct tgapi_reply *r)
 		return TGAPI_UNAUTHORIZED;
 	if (code == 404 || r->http_status == 404)
 		return TGAPI_NOT_FOUND;
-	if (code >= 500 || r->http_status >= 500 || code == 0)
-		return TGAPI_TRANSIENT;
+	if (code >= 500 || r->http_status >= 500 || code < 400)
+		return TGAPI_TRANSIENT;	/* and "ok":false with no 4xx code:
+					 * a proxy's answer, not Telegram's */
 	if (code == 400) {
 		if (has(d, "can't parse entities") ||
 		    has(d, "can't find end tag") ||

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cursor.h"
+#include "quarantine.h"
 
 START_TEST(round_trip)
 {
@@ -50,7 +51,29 @@ START_TEST(round_trip)
 	fclose(f);
 	ck_assert_int_eq(cursor_read(path, &seq), -1);
 	ck_assert_int_eq(errno, EINVAL);
-	unlink(path);
+	/* a sign, an empty file (a crash right after creation), blanks */
+	static const char *const bad[] = { "-5\n", "", " 5\n", "+5\n", "5x\n" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		f = fopen(path, "w");
+		fputs(bad[i], f);
+		fclose(f);
+		errno = 0;
+		ck_assert_msg(cursor_read(path, &seq) == -1 && errno == EINVAL,
+		    "\"%s\" read as %llu", bad[i], (unsigned long long)seq);
+	}
+	/* quarantined: moved aside, never a device or a directory */
+	{
+		char moved[256];
+
+		ck_assert_int_eq(quarantine(path, moved, sizeof moved), 0);
+		ck_assert_int_eq(access(path, F_OK), -1);
+		ck_assert_int_eq(access(moved, F_OK), 0);
+		ck_assert_ptr_nonnull(strstr(moved, "/acked.bad."));
+		unlink(moved);
+		ck_assert_int_eq(quarantine("/dev/null", moved, sizeof moved), -1);
+		ck_assert_int_eq(errno, EINVAL);
+		ck_assert_int_eq(quarantine(dir, moved, sizeof moved), -1);
+	}
 	rmdir(dir);
 	snprintf(path, sizeof path, "/nonexistent-dir/acked");
 	ck_assert_int_eq(cursor_write(path, 1), -1);

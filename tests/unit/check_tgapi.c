@@ -78,6 +78,17 @@ START_TEST(transient)
 	/* "ok":true with an error status is not trusted. */
 	parse(503, "{\"ok\":true}");
 	ck_assert_int_eq(r.outcome, TGAPI_TRANSIENT);
+	/* "ok":false without a 4xx error code is not Telegram refusing the
+	 * message (a proxy, a broken front): retried, never dead-lettered */
+	parse(200, "{\"ok\":false}");
+	ck_assert_int_eq(r.outcome, TGAPI_TRANSIENT);
+	parse(200, "{\"ok\":false,\"description\":\"oops\"}");
+	ck_assert_int_eq(r.outcome, TGAPI_TRANSIENT);
+	parse(302, "{\"ok\":false,\"error_code\":302}");
+	ck_assert_int_eq(r.outcome, TGAPI_TRANSIENT);
+	parse(200, "{\"ok\":false,\"error_code\":403,\"description\":"
+	    "\"Forbidden: bot was blocked by the user\"}");
+	ck_assert_int_eq(r.outcome, TGAPI_PERMANENT);
 }
 END_TEST
 
