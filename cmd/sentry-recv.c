@@ -1905,7 +1905,8 @@ main(int argc, char **argv)
 	}
 	if (cf.spool) {
 		have_spool = 1;
-		/* a missing spool is answered with 503, so Sentry knows */
+		/* a missing spool is answered with 503: Sentry does not retry, but
+		 * its request log then shows the failure */
 		if (spool_open(&spool, cf.spool, cf.segment_max,
 		    cf.spool_cap) == -1 && cf.listen)
 			diag_warn("%s: %s", cf.spool, strerror(errno));

@@ -748,7 +748,7 @@ put_issue_url(jv *a, const jv *p, const struct alert_input *in)
 
 static const char *const known_resources[] = {
 	"event_alert", "issue", "error", "metric_alert", "comment",
-	"installation", "seer", "activity_alert", NULL,
+	"installation", "seer", "activity_alert", "preprod_artifact", NULL,
 };
 
 /* The payload's "data" object, or the payload itself when it is only
@@ -815,6 +815,9 @@ alert_kind(const jv *p, const char *resource)
 		kind = "installation";
 	else if (present(&d, "run_id") || present(&d, "group_id"))
 		kind = "seer";
+	else if (present(&d, "buildId") && (present(&d, "appInfo") ||
+	    present(&d, "organizationSlug")))
+		kind = "preprod_artifact";
 	jv_free(d);
 	return kind;
 }
@@ -855,33 +858,40 @@ legacy(jv *a, const jv *p, const struct alert_input *in)
 	jv_free(rules);
 }
 
-/* "Critical: ..." or the incident status when the action is missing. */
+/*
+ * The severity a metric alert stands for.  The action says it
+ * (critical, warning, resolved), except "open" (an incident opening,
+ * Sentry's IncidentStatus.OPEN), which says nothing of how bad: there,
+ * and when the action is missing, the "Critical: ..." title or the
+ * incident's status (20 critical, 10 warning, 2 closed) decides.  An
+ * opening with neither stays "open".
+ */
 static const char *
 metric_severity(const jv *p, const jv *d)
 {
 	const char *action = str(p, "action"), *title;
+	int open = action && strcmp(action, "open") == 0;
 	double status;
 
-	if (action)
+	if (action && !open)
 		return action;
 	if ((title = str(d, "description_title")) != NULL) {
 		if (strncasecmp(title, "critical", 8) == 0)
 			return "critical";
 		if (strncasecmp(title, "warning", 7) == 0)
 			return "warning";
-		if (strncasecmp(title, "resolved", 8) == 0)
+		if (strncasecmp(title, "resolved", 8) == 0 && !open)
 			return "resolved";
 	}
 	if (jvx_num(d, "metric_alert.status", 0, &status)) {
-		/* Sentry's IncidentStatus: 2 closed, 10 warning, 20 critical */
 		if (status == 20)
 			return "critical";
 		if (status == 10)
 			return "warning";
-		if (status == 2)
+		if (status == 2 && !open)
 			return "resolved";
 	}
-	return NULL;
+	return open ? "open" : NULL;
 }
 
 static void
@@ -896,7 +906,7 @@ metric_alert(jv *a, const jv *p, const jv *d)
 		set(a, "action", jv_string(sev));
 		if (strcmp(sev, "critical") == 0)
 			set(a, "level", jv_string("error"));
-		else if (strcmp(sev, "warning") == 0)
+		else if (strcmp(sev, "warning") == 0 || strcmp(sev, "open") == 0)
 			set(a, "level", jv_string("warning"));
 		else if (strcmp(sev, "resolved") == 0)
 			set(a, "level", jv_string("info"));
@@ -949,12 +959,149 @@ metric_alert(jv *a, const jv *p, const jv *d)
 	jv_free(rule);
 }
 
-/* "root_cause_completed" -> "Seer: root cause completed" */
+#define SEER_LIST_MAX	10	/* steps and pull requests kept */
+#define SEER_LINE_MAX	300	/* bytes of one step */
+
+/* "iteration_completed" -> step "iteration", state "completed". */
+static void
+put_seer_step(jv *s, const char *action)
+{
+	static const char *const states[] = { "started", "completed",
+	    "created" };
+	size_t n = strlen(action);
+
+	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
+		size_t k = strlen(states[i]);
+
+		if (n > k + 1 && n - k - 1 <= 64 && action[n - k - 1] == '_' &&
+		    strcmp(action + n - k, states[i]) == 0) {
+			set(s, "step", jv_string_sized(action, (int)(n - k - 1)));
+			set(s, "state", jv_string(states[i]));
+			return;
+		}
+	}
+	put_text(s, "step", action, 64);
+}
+
+/*
+ * The reasoning or the plan as short lines: the root cause's "five
+ * whys" (as Sentry's docs first showed it: its steps' titles), the
+ * solution's steps' titles.
+ */
+static void
+put_seer_steps(jv *s, const jv *d)
+{
+	static const char *const lists[] = { "root_cause.five_whys",
+	    "root_cause.steps", "solution.steps" };
+	jv out = jv_array();
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0] && n == 0; i++) {
+		jv list = jvx_at(d, lists[i]);
+
+		if (jv_get_kind(list) == JV_KIND_ARRAY) {
+			jv_array_foreach(list, k, item) {
+				const char *t = jv_get_kind(item) ==
+				    JV_KIND_STRING ? jv_string_value(item) :
+				    str(&item, "title");
+
+				if (t && *t && n < SEER_LIST_MAX) {
+					out = jv_array_append(out,
+					    cut(t, SEER_LINE_MAX));
+					n++;
+				}
+				jv_free(item);
+			}
+		}
+		jv_free(list);
+	}
+	if (n > 0)
+		set(s, "steps", out);
+	else
+		jv_free(out);
+}
+
+/* Pull requests: {url, number, repo}, at most SEER_LIST_MAX. */
+static void
+put_seer_pull_requests(jv *s, const jv *d)
+{
+	jv list = jvx_get(d, "pull_requests"), out = jv_array();
+	int n = 0;
+
+	if (jv_get_kind(list) == JV_KIND_ARRAY) {
+		jv_array_foreach(list, k, item) {
+			jv pr = jv_object();
+
+			put_text(&pr, "url", str(&item, "pull_request.pr_url"),
+			    ALERT_TEXT_MAX);
+			put_number(&pr, "number", &item,
+			    "pull_request.pr_number");
+			put_text(&pr, "repo", str(&item, "repo_name"), 256);
+			if (jv_object_length(jv_copy(pr)) > 0 &&
+			    n < SEER_LIST_MAX) {
+				out = jv_array_append(out, pr);
+				n++;
+			} else {
+				jv_free(pr);
+			}
+			jv_free(item);
+		}
+	}
+	jv_free(list);
+	if (n > 0)
+		set(s, "pull_requests", out);
+	else
+		jv_free(out);
+}
+
+/* Totals over "code_changes": {"owner/repo": [{path, added, removed}]}. */
+static void
+put_seer_changes(jv *s, const jv *d)
+{
+	jv changes = jvx_get(d, "code_changes");
+	double files = 0, added = 0, removed = 0, x;
+
+	if (jv_get_kind(changes) == JV_KIND_OBJECT) {
+		jv_object_foreach(changes, repo, list) {
+			if (jv_get_kind(list) == JV_KIND_ARRAY) {
+				jv_array_foreach(list, k, f) {
+					if (jv_get_kind(f) == JV_KIND_OBJECT) {
+						files++;
+						if (jvx_num(&f, "added", 0, &x) &&
+						    x >= 0 && x < 1e12)
+							added += x;
+						if (jvx_num(&f, "removed", 0,
+						    &x) && x >= 0 && x < 1e12)
+							removed += x;
+					}
+					jv_free(f);
+				}
+			}
+			jv_free(repo);
+			jv_free(list);
+		}
+	}
+	jv_free(changes);
+	if (files > 0) {
+		set(s, "files", jv_number(files));
+		set(s, "added", jv_number(added));
+		set(s, "removed", jv_number(removed));
+	}
+}
+
+/*
+ * Seer (Autofix) progress.  Both shapes Sentry's docs have shown are
+ * read: root_cause.one_line_description / solution.one_line_summary
+ * (now), root_cause.description / solution.description with "steps"
+ * (first); iteration_* (a revision of the fix's pull request, from
+ * Sentry's code, not yet in its docs) carry iteration_index.
+ */
 static void
 seer(jv *a, const jv *p, const jv *d, const struct alert_input *in)
 {
 	const char *action = str(p, "action");
 	char title[160];
+	jv s = jv_object();
 
 	snprintf(title, sizeof title, "Seer: %.100s", action ? action : "update");
 	for (char *c = title; *c; c++)
@@ -962,11 +1109,25 @@ seer(jv *a, const jv *p, const jv *d, const struct alert_input *in)
 			*c = ' ';
 	put_text(a, "title", title, ALERT_TEXT_MAX);
 	put_text(a, "message", first(d, "root_cause.one_line_description",
-	    "solution.one_line_summary",
-	    "pull_requests.0.pull_request.pr_url", NULL), ALERT_MESSAGE_MAX);
+	    "root_cause.description", "solution.one_line_summary",
+	    "solution.description", "pull_requests.0.pull_request.pr_url",
+	    NULL), ALERT_MESSAGE_MAX);
 	put_id(a, "issue_id", d, "group_id", in);
 	put_id(a, "issue_id", d, "issue_id", in);
 	set(a, "level", jv_string("info"));
+
+	put_id(&s, "run_id", d, "run_id", in);
+	if (action)
+		put_seer_step(&s, action);
+	put_number(&s, "iteration", d, "iteration_index");
+	put_text(&s, "repo", str(d, "root_cause.relevant_repo"), 256);
+	put_seer_steps(&s, d);
+	put_seer_pull_requests(&s, d);
+	put_seer_changes(&s, d);
+	if (jv_object_length(jv_copy(s)) > 0)
+		set(a, "seer", s);
+	else
+		jv_free(s);
 }
 
 static void
@@ -1002,6 +1163,218 @@ installation(jv *a, const jv *p, const jv *d)
 	put_text(a, "title", title, ALERT_TEXT_MAX);
 	put_text(a, "status", str(d, "installation.status"), 64);
 	set(a, "level", jv_string("info"));
+}
+
+/* ---- preprod_artifact: mobile builds ---- */
+
+/* 1 when s is a slug or id safe to put in a URL path: [A-Za-z0-9._-]. */
+static int
+url_safe(const char *s)
+{
+	if (s == NULL || *s == '\0' || strlen(s) > 100)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
+		    *s == '-'))
+			return 0;
+	return 1;
+}
+
+/*
+ * The build's page, as Sentry's get_preprod_artifact_url() builds it
+ * (src/sentry/preprod/url_utils.py): /organizations/ORG/explore/build/
+ * ID/size/?project=PROJECT.  The payload has no web link: the host is
+ * --sentry-url, else the host of installUrl unless that is sentry.io
+ * (its API and region hosts; https://sentry.io redirects a signed-in
+ * user to the organization's own domain), else https://sentry.io.
+ */
+static void
+put_build_url(jv *a, const jv *d, const char *id,
+    const struct alert_input *in)
+{
+	const char *org = str(d, "organizationSlug");
+	const char *project = str(d, "projectSlug");
+	const char *install = str(d, "installUrl");
+	const char *base = DEFAULT_SENTRY_URL, *host, *hend;
+	size_t blen;
+	char buf[1024], query[160] = "";
+
+	if (!url_safe(org) || !url_safe(id))
+		return;
+	if (in && in->sentry_url && *in->sentry_url) {
+		base = in->sentry_url;
+	} else if (install && (strncmp(install, "https://", 8) == 0 ||
+	    strncmp(install, "http://", 7) == 0)) {
+		host = strstr(install, "://") + 3;
+		hend = host + strcspn(host, "/?#:@");
+		blen = (size_t)(hend - host);
+		if (!(blen == 9 && strncmp(host, "sentry.io", 9) == 0) &&
+		    !(blen > 10 && strncmp(hend - 10, ".sentry.io", 10) == 0) &&
+		    strchr(host, '@') == NULL)
+			base = install;
+	}
+	host = strstr(base, "://");
+	host = host ? host + 3 : base;
+	hend = host + strcspn(host, "/?#");
+	blen = (size_t)(hend - base);
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	if (url_safe(project))
+		snprintf(query, sizeof query, "?project=%s", project);
+	if ((size_t)(hend - host) > strlen(org) &&
+	    strncmp(host, org, strlen(org)) == 0 && host[strlen(org)] == '.')
+		snprintf(buf, sizeof buf, "%.*s/explore/build/%s/size/%s",
+		    (int)blen, base, id, query);	/* ORG.sentry.io */
+	else
+		snprintf(buf, sizeof buf,
+		    "%.*s/organizations/%s/explore/build/%s/size/%s",
+		    (int)blen, base, org, id, query);
+	set(a, "url", cut(buf, ALERT_TEXT_MAX));
+}
+
+/* appInfo (or baseAppInfo) into the build view, with a key prefix. */
+static void
+put_app_info(jv *b, const jv *info, const char *prefix,
+    const struct alert_input *in)
+{
+	char k[40];
+
+	if (jv_get_kind(*info) != JV_KIND_OBJECT)
+		return;
+	if (*prefix == '\0') {
+		put_text(b, "app", str(info, "name"), 256);
+		put_text(b, "app_id", str(info, "appId"), 256);
+		put_text(b, "artifact_type", str(info, "artifactType"), 64);
+	}
+	snprintf(k, sizeof k, "%sversion", prefix);
+	put_text(b, k, str(info, "version"), 128);
+	snprintf(k, sizeof k, "%sbuild_number", prefix);
+	put_id(b, k, info, "buildNumber", in);
+}
+
+/* comparisons[] of a size analysis: per component, head and base. */
+static void
+put_build_components(jv *b, const jv *d)
+{
+	jv list = jvx_get(d, "comparisons"), out = jv_array();
+	int n = 0;
+
+	if (jv_get_kind(list) == JV_KIND_ARRAY) {
+		jv_array_foreach(list, k, c) {
+			jv v = jv_object();
+
+			put_text(&v, "type", str(&c, "metricsArtifactType"), 64);
+			put_text(&v, "identifier", str(&c, "identifier"), 256);
+			put_text(&v, "state", str(&c, "state"), 32);
+			put_text(&v, "error_code", str(&c, "errorCode"), 64);
+			put_text(&v, "error_message", str(&c, "errorMessage"),
+			    ALERT_TEXT_MAX);
+			put_number(&v, "download_size", &c,
+			    "sizeMetricDiff.headDownloadSize");
+			put_number(&v, "install_size", &c,
+			    "sizeMetricDiff.headInstallSize");
+			put_number(&v, "base_download_size", &c,
+			    "sizeMetricDiff.baseDownloadSize");
+			put_number(&v, "base_install_size", &c,
+			    "sizeMetricDiff.baseInstallSize");
+			if (jv_object_length(jv_copy(v)) > 0 && n < 10) {
+				out = jv_array_append(out, v);
+				n++;
+			} else {
+				jv_free(v);
+			}
+			jv_free(c);
+		}
+	}
+	jv_free(list);
+	if (n > 0)
+		set(b, "components", out);
+	else
+		jv_free(out);
+}
+
+/*
+ * preprod_artifact.size_analysis_completed and
+ * .build_distribution_completed: a build notice, not an error.  The
+ * title names what happened and the build ("Size analysis: MyApp 1.0
+ * (2)"), so that the two notices of one build are two throttle keys.
+ * A "completed" action can mean failure: state FAILED, with errorCode.
+ */
+static void
+preprod_artifact(jv *a, const jv *p, const jv *d, const struct alert_input *in)
+{
+	const char *action = str(p, "action"), *state = str(d, "state");
+	jv b = jv_object(), info = jvx_get(d, "appInfo"), base, git, id;
+	char what[80], title[600], num[64];
+	const char *app, *version, *bn;
+	int failed = state && strcasecmp(state, "FAILED") == 0;
+
+	put_id(&b, "id", d, "buildId", in);
+	put_app_info(&b, &info, "", in);
+	put_text(&b, "state", state, 32);
+	put_text(&b, "error_code", str(d, "errorCode"), 64);
+	put_text(&b, "error_message", str(d, "errorMessage"), ALERT_TEXT_MAX);
+	put_number(&b, "download_size", d, "downloadSize");
+	put_number(&b, "install_size", d, "installSize");
+	put_id(&b, "base_id", d, "baseBuildId", in);
+	base = jvx_get(d, "baseAppInfo");
+	put_app_info(&b, &base, "base_", in);
+	jv_free(base);
+	put_build_components(&b, d);
+	put_text(&b, "configuration", str(d, "buildConfiguration"), 64);
+	if (jvx_bool(d, "isInstallable") >= 0)
+		set(&b, "installable", jv_bool(jvx_bool(d, "isInstallable")));
+	put_text(&b, "install_url", str(d, "installUrl"), ALERT_TEXT_MAX);
+	git = jv_object();
+	put_text(&git, "repo", first(d, "gitInfo.headRepoName",
+	    "gitInfo.baseRepoName", NULL), 256);
+	put_text(&git, "branch", str(d, "gitInfo.headRef"), 256);
+	put_text(&git, "base_branch", str(d, "gitInfo.baseRef"), 256);
+	put_text(&git, "sha", str(d, "gitInfo.headSha"), 64);
+	put_number(&git, "pr", d, "gitInfo.prNumber");
+	if (jv_object_length(jv_copy(git)) > 0)
+		set(&b, "git", git);
+	else
+		jv_free(git);
+
+	/* "Size analysis: MyApp 1.0 (2)" */
+	if (action && strcmp(action, "size_analysis_completed") == 0)
+		snprintf(what, sizeof what, "Size analysis");
+	else if (action && strcmp(action, "build_distribution_completed") == 0)
+		snprintf(what, sizeof what, "Build distribution");
+	else
+		snprintf(what, sizeof what, "Build %.60s", action ? action :
+		    "update");
+	for (char *c = what; *c; c++)
+		if (*c == '_')
+			*c = ' ';
+	app = first(&info, "name", "appId", NULL);
+	version = str(&info, "version");
+	bn = jvx_text(&b, "build_number", num, sizeof num);
+	id = jvx_get(&b, "id");
+	if (app)
+		snprintf(title, sizeof title, "%s%s: %.256s%s%.100s%s%.40s%s",
+		    what, failed ? " failed" : "", app, version ? " " : "",
+		    version ? version : "", bn ? " (" : "", bn ? bn : "",
+		    bn ? ")" : "");
+	else
+		snprintf(title, sizeof title, "%s%s: build %.100s", what,
+		    failed ? " failed" : "", jv_is_valid(id) ?
+		    jv_string_value(id) : "?");
+	put_text(a, "title", title, ALERT_TEXT_MAX);
+	put_text(a, "message", first(d, "errorMessage", "errorCode", NULL),
+	    ALERT_MESSAGE_MAX);
+	set(a, "level", jv_string(failed ? "warning" : "info"));
+	put_text(a, "project", str(d, "projectSlug"), 256);
+	put_id(a, "project_id", d, "projectId", in);
+	put_text(a, "platform", str(d, "platform"), 64);
+	put_time(a, "timestamp", &info, "dateAdded");
+	if (jv_is_valid(id))
+		put_build_url(a, d, jv_string_value(id), in);
+	jv_free(id);
+	jv_free(info);
+	set(a, "build", b);
 }
 
 /* Anything else: a title from whatever is there, never a drop. */
@@ -1041,7 +1414,7 @@ static const char *const field_order[] = {
 	"release", "platform", "event_id", "issue_id", "short_id", "url",
 	"first_seen", "last_seen", "timestamp", "count", "users", "tags",
 	"rule", "duration_ms", "status", "assignee", "resolution", "metric",
-	"comment", "actor", NULL,
+	"build", "seer", "comment", "actor", NULL,
 };
 
 static jv
@@ -1098,12 +1471,15 @@ alert_normalise(const jv *p, const struct alert_input *in)
 		installation(&a, p, &d);
 	} else if (strcmp(kind, "seer") == 0) {
 		seer(&a, p, &d, in);
+	} else if (strcmp(kind, "preprod_artifact") == 0) {
+		preprod_artifact(&a, p, &d, in);
 	} else {
 		unknown(&a, p, &d, in);
 	}
 	put_text(&a, "actor", str(p, "actor.name"), 256);
 	if (strcmp(kind, "installation") != 0 &&
-	    strcmp(kind, "metric_alert") != 0)
+	    strcmp(kind, "metric_alert") != 0 &&
+	    strcmp(kind, "preprod_artifact") != 0)
 		put_issue_url(&a, p, in);
 	jv_free(d);
 	return ordered(a);

@@ -9,7 +9,8 @@
  * culprit, exception, location, stacktrace, project, project_id,
  * environment, release, platform, event_id, issue_id, short_id, url,
  * first_seen, last_seen, timestamp, count, users, tags, rule,
- * duration_ms, status, assignee, resolution, metric, comment, actor.
+ * duration_ms, status, assignee, resolution, metric, build, seer,
+ * comment, actor.
  * A field the payload lacks is left out.
  */
 #ifndef ALERT_H

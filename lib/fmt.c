@@ -18,12 +18,14 @@
 #define MESSAGE_UNITS 3000	/* message body before any trimming */
 #define FRAME_UNITS 160
 #define MAX_TAGS 20
+#define MAX_LIST 8		/* Seer steps, pull requests, build components */
+#define STEP_UNITS 160
 #define MARGIN 16		/* block separators and ellipses */
 #define DATE_PATTERN "%Y-%m-%d %H:%M:%S"
 
 enum layout {
 	L_ERROR, L_REGRESSION, L_RESOLVED, L_ASSIGNED, L_IGNORED, L_METRIC,
-	L_SLOW, L_COMMENT, L_SEER, L_GENERIC
+	L_SLOW, L_COMMENT, L_SEER, L_BUILD, L_GENERIC
 };
 
 struct msg {
@@ -297,6 +299,8 @@ choose_layout(const jv *alert)
 		return L_COMMENT;
 	if (is(kind, "seer"))
 		return L_SEER;
+	if (is(kind, "preprod_artifact"))
+		return L_BUILD;
 	if (jvx_num(alert, "duration_ms", 1, &d))
 		return L_SLOW;
 	if (is(action, "resolved"))
@@ -372,15 +376,17 @@ header(struct msg *m)
 			sev = action;
 		if (is(sev, "critical"))
 			tghtml_puts(&m->h, "\xf0\x9f\x94\xb4 ");	/* 🔴 */
-		else if (is(sev, "warning"))
+		else if (is(sev, "warning") || is(sev, "open"))
 			tghtml_puts(&m->h, "\xf0\x9f\x9f\xa0 ");	/* 🟠 */
 		else if (is(sev, "resolved"))
 			tghtml_puts(&m->h, "\xe2\x9c\x85 ");	/* ✅ */
 		else
 			tghtml_puts(&m->h, "\xf0\x9f\x93\x88 ");	/* 📈 */
 		tghtml_open(&m->h, "b", NULL);
-		tghtml_puts(&m->h, "METRIC ALERT");
-		if (sev) {
+		/* "open": an incident opening, of the severity Sentry gave */
+		tghtml_puts(&m->h, is(action, "open") ? "METRIC ALERT OPENED" :
+		    "METRIC ALERT");
+		if (sev && !is(sev, "open")) {
 			tghtml_puts(&m->h, ": ");
 			shout(m, sev);
 		}
@@ -406,6 +412,33 @@ header(struct msg *m)
 		}
 		tghtml_close(&m->h);
 		break;
+	case L_BUILD: {
+		const char *state = jvx_str(m->alert, "build.state");
+		int failed = state && strcasecmp(state, "FAILED") == 0;
+		int dist = is(action, "build_distribution_completed");
+
+		tghtml_puts(&m->h, failed ? "\xe2\x9a\xa0\xef\xb8\x8f " :	/* ⚠️ */
+		    dist ? "\xf0\x9f\x93\xb2 " : "\xf0\x9f\x93\xa6 ");	/* 📲 📦 */
+		tghtml_open(&m->h, "b", NULL);
+		if (is(action, "size_analysis_completed"))
+			tghtml_puts(&m->h, "BUILD SIZE ANALYSIS");
+		else if (dist && !failed &&
+		    jvx_bool(m->alert, "build.installable") == 1)
+			tghtml_puts(&m->h, "BUILD READY TO INSTALL");
+		else if (dist)
+			tghtml_puts(&m->h, "BUILD DISTRIBUTION");
+		else {
+			tghtml_puts(&m->h, "BUILD");
+			if (action && *action) {
+				tghtml_puts(&m->h, ": ");
+				shout(m, action);
+			}
+		}
+		if (failed)
+			tghtml_puts(&m->h, " FAILED");
+		tghtml_close(&m->h);
+		break;
+	}
 	case L_GENERIC: {
 		const char *kind = jvx_str(m->alert, "kind");
 		int named = kind && *kind && !is(kind, "unknown");
@@ -507,6 +540,338 @@ resolution(const char *r, char *buf, size_t size)
 	return r;
 }
 
+/* Bytes as people read app sizes: 28864215 -> "28.9 MB" (decimal
+ * units, as app stores show them); with sign, "+12.4 MB". */
+static const char *
+size_text(double bytes, int sign, char *buf, size_t size)
+{
+	static const struct { double div; const char *unit; } units[] = {
+		{ 1e9, "GB" }, { 1e6, "MB" }, { 1e3, "kB" },
+	};
+	double a = fabs(bytes);
+	char num[64];
+	const char *pre = sign ? (bytes < 0 ? "-" : "+") : (bytes < 0 ? "-" : "");
+
+	if (!isfinite(bytes) || a >= 1e18) {
+		snprintf(buf, size, "?");
+		return buf;
+	}
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (a >= units[i].div) {
+			snprintf(buf, size, "%s%s %s", pre, num_text(round(a /
+			    units[i].div * 10) / 10, num, sizeof num),
+			    units[i].unit);
+			return buf;
+		}
+	snprintf(buf, size, "%s%s B", pre, num_text(a, num, sizeof num));
+	return buf;
+}
+
+/* "16.3 MB download (+12.4 MB)" for one size and its base. */
+static void
+size_pair(struct msg *m, const jv *v, const char *key, const char *base_key,
+    const char *what)
+{
+	char a[64], b[64];
+	double head, base;
+
+	if (!jvx_num(v, key, 0, &head))
+		return;
+	tghtml_printf(&m->h, "%s %s", size_text(head, 0, a, sizeof a), what);
+	if (jvx_num(v, base_key, 0, &base))
+		tghtml_printf(&m->h, " (%s)", size_text(head - base, 1, b,
+		    sizeof b));
+}
+
+static const char *
+component_name(const char *type)
+{
+	if (is(type, "MAIN_ARTIFACT"))
+		return "Main app";
+	if (is(type, "WATCH_ARTIFACT"))
+		return "Watch app";
+	if (is(type, "APP_CLIP_ARTIFACT"))
+		return "App Clip";
+	return type;
+}
+
+/* A mobile build: the app, its sizes against the base build, git. */
+static void
+build_headline(struct msg *m)
+{
+	char numbuf[64], a[64], b[64];
+	const char *app = FIELD(m, "build.app"), *s, *version, *bn, *sep = "";
+	const char *error = jvx_str(m->alert, "build.error_code");
+	const char *url = jvx_str(m->alert, "build.install_url");
+	static const char *const facts[] = { "platform", "build.artifact_type",
+	    "build.configuration" };
+	jv list;
+	double d;
+	int n;
+
+	/* "MyApp 1.0 (2)", or the title Sentry's fields made */
+	if (app == NULL)
+		app = FIELD(m, "build.app_id");
+	version = jvx_str(m->alert, "build.version");
+	bn = jvx_str(m->alert, "build.build_number");
+	tghtml_open(&m->h, "b", NULL);
+	if (app) {
+		text(m, app, FIELD_UNITS);
+		if (version && *version) {
+			tghtml_puts(&m->h, " ");
+			text(m, version, 64);
+		}
+		if (bn && *bn) {
+			tghtml_puts(&m->h, " (");
+			text(m, bn, 32);
+			tghtml_puts(&m->h, ")");
+		}
+	} else {
+		s = jvx_str(m->alert, "title");
+		text(m, s && *s ? s : "Mobile build", TITLE_UNITS);
+	}
+	tghtml_close(&m->h);
+
+	/* com.example.myapp · APPLE · XCARCHIVE · release */
+	line(m);
+	if ((s = jvx_str(m->alert, "build.app_id")) && *s && app &&
+	    strcmp(s, app) != 0) {
+		code(m, s, FIELD_UNITS);
+		sep = " \xc2\xb7 ";
+	}
+	for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++)
+		if ((s = jvx_str(m->alert, facts[i])) && *s) {
+			tghtml_puts(&m->h, sep);
+			text(m, s, 64);
+			sep = " \xc2\xb7 ";
+		}
+	trim_end(m);
+
+	if (error && *error) {
+		const char *msg = jvx_str(m->alert, "build.error_message");
+
+		line(m);
+		tghtml_puts(&m->h, "Error: ");
+		code(m, error, 64);
+		if (msg && *msg) {
+			tghtml_puts(&m->h, " ");
+			text(m, msg, FIELD_UNITS);
+		}
+	} else if ((s = jvx_str(m->alert, "message")) && *s) {
+		body(m, s, 0);
+	}
+
+	/* Download 28.9 MB · Install 30.8 MB */
+	if (jvx_num(m->alert, "build.download_size", 0, &d)) {
+		line(m);
+		tghtml_puts(&m->h, "Download: ");
+		bold(m, size_text(d, 0, a, sizeof a), 64);
+		sep = " \xc2\xb7 ";
+	} else {
+		sep = "";
+	}
+	if (jvx_num(m->alert, "build.install_size", 0, &d)) {
+		if (*sep)
+			tghtml_puts(&m->h, sep);
+		else
+			line(m);
+		tghtml_puts(&m->h, "Install: ");
+		bold(m, size_text(d, 0, a, sizeof a), 64);
+	}
+	list = jvx_at(m->alert, "build.components");
+	n = jv_get_kind(list) == JV_KIND_ARRAY ?
+	    jv_array_length(jv_copy(list)) : 0;
+	for (int i = 0; i < n && i < MAX_LIST; i++) {
+		jv c = jv_array_get(jv_copy(list), i);
+		const char *type = jvx_str(&c, "type");
+		const char *id = jvx_str(&c, "identifier");
+		const char *err = jvx_str(&c, "error_code");
+		const char *st = jvx_str(&c, "state");
+
+		line(m);
+		text(m, type && *type ? component_name(type) : "Component", 64);
+		if (id && *id) {
+			tghtml_puts(&m->h, " ");
+			code(m, id, 100);
+		}
+		tghtml_puts(&m->h, ": ");
+		if (st && strcasecmp(st, "FAILED") == 0) {
+			tghtml_puts(&m->h, "no comparison");
+			if (err && *err) {
+				tghtml_puts(&m->h, " (");
+				text(m, err, 64);
+				tghtml_puts(&m->h, ")");
+			}
+		} else {
+			size_pair(m, &c, "download_size", "base_download_size",
+			    "download");
+			if (jvx_num(&c, "download_size", 0, &d) &&
+			    jvx_num(&c, "install_size", 0, &d))
+				tghtml_puts(&m->h, ", ");
+			size_pair(m, &c, "install_size", "base_install_size",
+			    "install");
+		}
+		jv_free(c);
+	}
+	if (n > MAX_LIST) {
+		line(m);
+		tghtml_printf(&m->h, "\xe2\x80\xa6 %d more", n - MAX_LIST);
+	}
+	jv_free(list);
+	if ((s = FIELD(m, "build.base_id")) != NULL) {
+		const char *bv = jvx_str(m->alert, "build.base_version");
+		const char *bb = jvx_str(m->alert, "build.base_build_number");
+
+		line(m);
+		tghtml_puts(&m->h, "Compared with: ");
+		if (bv && *bv) {
+			text(m, bv, 64);
+			if (bb && *bb) {
+				tghtml_puts(&m->h, " (");
+				text(m, bb, 32);
+				tghtml_puts(&m->h, ")");
+			}
+			tghtml_puts(&m->h, ", ");
+		}
+		tghtml_puts(&m->h, "build ");
+		text(m, s, 64);
+	}
+
+	/* the installable file (an API download link of Sentry's) */
+	if (jvx_bool(m->alert, "build.installable") == 1 && url && *url) {
+		line(m);
+		tghtml_puts(&m->h, "\xf0\x9f\x93\xa5 Install: ");	/* 📥 */
+		if (fmt_linkable(url)) {
+			tghtml_open_link(&m->h, url);
+			tghtml_puts(&m->h, "download the build");
+			tghtml_close(&m->h);
+		} else {
+			text(m, url, FIELD_UNITS);
+		}
+	}
+
+	/* Git: my-org/my-app feature-branch → main · PR #3 · 16bee14 */
+	s = jvx_str(m->alert, "build.git.branch");
+	if ((s && *s) || jvx_num(m->alert, "build.git.pr", 0, &d)) {
+		const char *base = jvx_str(m->alert, "build.git.base_branch");
+		const char *sha = jvx_str(m->alert, "build.git.sha");
+		const char *repo = jvx_str(m->alert, "build.git.repo");
+
+		line(m);
+		tghtml_puts(&m->h, "Git:");
+		sep = " ";
+		if (repo && *repo) {
+			tghtml_puts(&m->h, sep);
+			text(m, repo, 100);
+		}
+		if (s && *s) {
+			tghtml_puts(&m->h, sep);
+			code(m, s, 100);
+			if (base && *base) {
+				tghtml_puts(&m->h, " \xe2\x86\x92 ");	/* → */
+				code(m, base, 100);
+			}
+			sep = " \xc2\xb7 ";
+		}
+		if (jvx_num(m->alert, "build.git.pr", 0, &d) && d >= 0 &&
+		    d < 1e15) {
+			tghtml_printf(&m->h, "%sPR #%s", sep,
+			    num_text(d, numbuf, sizeof numbuf));
+			sep = " \xc2\xb7 ";
+		}
+		if (sha && *sha) {	/* the short hash */
+			snprintf(b, sizeof b, "%.7s", sha);
+			tghtml_puts(&m->h, sep);
+			code(m, b, 16);
+		}
+	}
+}
+
+/* Seer's progress: iteration, pull requests, changes, steps. */
+static void
+seer_details(struct msg *m)
+{
+	char numbuf[64];
+	const char *step = jvx_str(m->alert, "seer.step");
+	const char *repo = jvx_str(m->alert, "seer.repo");
+	jv list;
+	double d, added, removed;
+	int n;
+
+	if (jvx_num(m->alert, "seer.iteration", 0, &d)) {
+		line(m);
+		tghtml_printf(&m->h, "Iteration: %s", num_text(d, numbuf,
+		    sizeof numbuf));
+	}
+	if (repo && *repo)
+		labelled(m, "Repository", repo);
+	list = jvx_at(m->alert, "seer.pull_requests");
+	n = jv_get_kind(list) == JV_KIND_ARRAY ?
+	    jv_array_length(jv_copy(list)) : 0;
+	for (int i = 0; i < n && i < MAX_LIST; i++) {
+		jv pr = jv_array_get(jv_copy(list), i);
+		const char *url = jvx_str(&pr, "url");
+		const char *prepo = jvx_str(&pr, "repo");
+		char label[300];
+
+		if (jvx_num(&pr, "number", 0, &d))
+			snprintf(label, sizeof label, "%.200s#%s",
+			    prepo && *prepo ? prepo : "", num_text(d, numbuf,
+			    sizeof numbuf));
+		else
+			snprintf(label, sizeof label, "%.200s",
+			    prepo && *prepo ? prepo : url ? url : "?");
+		line(m);
+		tghtml_puts(&m->h, "Pull request: ");
+		if (fmt_linkable(url)) {
+			tghtml_open_link(&m->h, url);
+			text(m, label, LINK_UNITS);
+			tghtml_close(&m->h);
+		} else {
+			text(m, label, LINK_UNITS);
+			if (url && *url && strcmp(url, label) != 0) {
+				tghtml_puts(&m->h, " ");
+				text(m, url, FIELD_UNITS);
+			}
+		}
+		jv_free(pr);
+	}
+	jv_free(list);
+	if (jvx_num(m->alert, "seer.files", 0, &d) && d > 0) {
+		line(m);
+		tghtml_printf(&m->h, "Changes: %s file%s", num_text(d, numbuf,
+		    sizeof numbuf), d == 1 ? "" : "s");
+		if (jvx_num(m->alert, "seer.added", 0, &added) &&
+		    jvx_num(m->alert, "seer.removed", 0, &removed)) {
+			tghtml_printf(&m->h, ", +%s", num_text(added, numbuf,
+			    sizeof numbuf));
+			tghtml_printf(&m->h, " -%s", num_text(removed, numbuf,
+			    sizeof numbuf));
+		}
+	}
+	list = jvx_at(m->alert, "seer.steps");
+	n = jv_get_kind(list) == JV_KIND_ARRAY ?
+	    jv_array_length(jv_copy(list)) : 0;
+	if (n > 0) {
+		block(m);
+		tghtml_open(&m->h, "blockquote", "expandable");
+		tghtml_puts(&m->h, is(step, "root_cause") ? "Reasoning:" :
+		    is(step, "solution") ? "Plan:" : "Steps:");
+		for (int i = 0; i < n && i < MAX_LIST; i++) {
+			jv t = jv_array_get(jv_copy(list), i);
+
+			tghtml_printf(&m->h, "\n%d. ", i + 1);
+			if (jv_get_kind(t) == JV_KIND_STRING)
+				text(m, jv_string_value(t), STEP_UNITS);
+			jv_free(t);
+		}
+		if (n > MAX_LIST)
+			tghtml_printf(&m->h, "\n\xe2\x80\xa6 %d more", n - MAX_LIST);
+		tghtml_close(&m->h);
+	}
+	jv_free(list);
+}
+
 static void
 headline(struct msg *m)
 {
@@ -581,12 +946,21 @@ headline(struct msg *m)
 		body(m, message && (!title || strcmp(message, title)) ?
 		    message : NULL, 0);
 		return;
-	case L_SEER:
+	case L_SEER: {
+		/* the pull request's URL as the message says it again */
+		const char *pr = jvx_str(m->alert, "seer.pull_requests.0.url");
+
 		if (title == NULL) {	/* Seer's finding as plain text */
-			body(m, message, 0);
+			body(m, message && pr && strcmp(message, pr) == 0 ?
+			    NULL : message, 0);
+			seer_details(m);
 			return;
 		}
 		break;
+	}
+	case L_BUILD:
+		build_headline(m);
+		return;
 	default:
 		break;
 	}
@@ -619,6 +993,8 @@ headline(struct msg *m)
 	if (m->layout == L_ASSIGNED || m->layout == L_RESOLVED ||
 	    m->layout == L_IGNORED || m->layout == L_REGRESSION)
 		labelled(m, "By", FIELD(m, "actor"));
+	if (m->layout == L_SEER)
+		seer_details(m);
 }
 
 static void

@@ -449,10 +449,11 @@ parse_cond(struct rules *rs, struct rule_cond *c, const char *key, int op,
 		for (size_t i = 0; i < c->nvalues; i++)
 			if (strcmp(c->values[i], "critical") &&
 			    strcmp(c->values[i], "warning") &&
-			    strcmp(c->values[i], "resolved"))
+			    strcmp(c->values[i], "resolved") &&
+			    strcmp(c->values[i], "open"))
 				return fail(err, n, origin, "unknown metric "
 				    "severity \"%s\" (critical, warning, "
-				    "resolved)", c->values[i]);
+				    "resolved, open)", c->values[i]);
 	} else if (strncmp(key, "tag.", 4) == 0 && key[4] != '\0') {
 		if (!string_op(op))
 			return fail(err, n, origin, "%s takes = != ~ !~", key);
@@ -962,7 +963,7 @@ severity(const jv *alert)
 	if (s == NULL) {
 		s = jvx_str(alert, "action");
 		if (s && strcmp(s, "critical") && strcmp(s, "warning") &&
-		    strcmp(s, "resolved"))
+		    strcmp(s, "resolved") && strcmp(s, "open"))
 			s = NULL;
 	}
 	return s;

@@ -52,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *resources[] = { NULL, "issue", "error",
 	    "event_alert", "metric_alert", "comment", "installation",
-	    "seer", "", "Issue\r\nX: y" };
+	    "seer", "", "Issue\r\nX: y", "preprod_artifact" };
 	static const char *texts[] = { "title", "message", "culprit",
 	    "project", "environment", "release", "issue_id", "short_id",
 	    "url", "rule", "first_seen", "last_seen", "timestamp" };
@@ -93,6 +93,42 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v = jvx_get(&a, "tags");
 	if (jv_get_kind(v) == JV_KIND_OBJECT)
 		fuzz_assert(jv_object_length(jv_copy(v)) <= ALERT_TAGS_MAX);
+	jv_free(v);
+	/* build notices and Seer progress: bounded lists, bounded text */
+	static const char *lists[] = { "build.components", "seer.steps",
+	    "seer.pull_requests" };
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+		v = jvx_at(&a, lists[i]);
+		if (jv_is_valid(v)) {
+			fuzz_assert(jv_get_kind(v) == JV_KIND_ARRAY);
+			fuzz_assert(jv_array_length(jv_copy(v)) <= 10);
+		}
+		jv_free(v);
+	}
+	v = jvx_get(&a, "build");
+	if (jv_is_valid(v)) {
+		text_field(&v, "app", ALERT_TEXT_MAX);
+		text_field(&v, "error_message", ALERT_TEXT_MAX);
+		text_field(&v, "install_url", ALERT_TEXT_MAX);
+		number_field(&v, "download_size");
+	}
+	jv_free(v);
+	v = jvx_get(&a, "seer");
+	if (jv_is_valid(v)) {
+		jv steps = jvx_get(&v, "steps");
+
+		if (jv_get_kind(steps) == JV_KIND_ARRAY) {
+			jv_array_foreach(steps, i, t) {
+				fuzz_assert(jv_get_kind(t) == JV_KIND_STRING);
+				fuzz_assert(jv_string_length_bytes(jv_copy(t)) <=
+				    300 + 8);
+				jv_free(t);
+			}
+		}
+		jv_free(steps);
+		number_field(&v, "iteration");
+		number_field(&v, "added");
+	}
 	jv_free(v);
 	jv_free(a);
 	jv_free(payload);

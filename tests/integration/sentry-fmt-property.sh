@@ -36,9 +36,12 @@ URLS = ["https://sentry.io/organizations/acme/issues/1/", "http://sentry:9000/is
         "https://sentry.io/" + "x" * 3000, "https://a.b/ space", "HTTPS://SENTRY.IO/X"]
 LEVELS = ["fatal", "error", "warning", "info", "debug", "bogus", None, 5]
 KINDS = ["legacy", "event_alert", "issue", "error", "metric_alert", "comment",
-         "seer", "activity_alert", "unknown", "brand_new", None, "<b>", 7]
+         "seer", "activity_alert", "unknown", "brand_new", None, "<b>", 7,
+         "preprod_artifact"]
 ACTIONS = ["triggered", "created", "resolved", "assigned", "ignored", "unresolved",
-           "critical", "warning", "root_cause_completed", "deleted", None, "x<y>&"]
+           "critical", "warning", "root_cause_completed", "deleted", None, "x<y>&",
+           "open", "iteration_completed", "size_analysis_completed",
+           "build_distribution_completed"]
 
 def s(maxlen=40):
     if R.random() < 0.002:
@@ -93,9 +96,38 @@ def alert():
         a["metric"] = {"severity": R.choice(["critical", "warning", "resolved", None, s()]),
                        "threshold": num(), "value": num(), "aggregate": anyval(),
                        "query": anyval(), "time_window": num(), "description": anyval()}
+    if R.random() < 0.3 or a["kind"] == "preprod_artifact":
+        comp = lambda: {"type": R.choice(["MAIN_ARTIFACT", "WATCH_ARTIFACT", s()]),
+                        "identifier": anyval(), "state": R.choice(["SUCCESS", "FAILED", anyval()]),
+                        "error_code": anyval(), "download_size": num(), "install_size": num(),
+                        "base_download_size": num(), "base_install_size": num()}
+        a["build"] = {"id": anyval(), "app": anyval(), "app_id": anyval(), "version": anyval(),
+                      "build_number": anyval(), "artifact_type": anyval(),
+                      "state": R.choice(["COMPLETED", "FAILED", anyval()]),
+                      "error_code": anyval(), "error_message": anyval(),
+                      "download_size": num(), "install_size": num(), "base_id": anyval(),
+                      "base_version": anyval(), "base_build_number": anyval(),
+                      "components": [comp() for _ in range(R.choice([0, 1, 3, 12]))] if R.random() < 0.8 else anyval(),
+                      "configuration": anyval(), "installable": R.choice([True, False, anyval()]),
+                      "install_url": url(),
+                      "git": {"repo": anyval(), "branch": anyval(), "base_branch": anyval(),
+                              "sha": anyval(), "pr": num()} if R.random() < 0.8 else anyval()}
+    if R.random() < 0.3 or a["kind"] == "seer":
+        a["seer"] = {"run_id": anyval(), "step": R.choice(["root_cause", "solution", "iteration", anyval()]),
+                     "state": anyval(), "iteration": num(), "repo": anyval(),
+                     "steps": [anyval() for _ in range(R.choice([0, 2, 10, 30]))] if R.random() < 0.8 else anyval(),
+                     "pull_requests": [{"url": url(), "number": num(), "repo": anyval()}
+                                       for _ in range(R.choice([0, 1, 12]))] if R.random() < 0.8 else anyval(),
+                     "files": num(), "added": num(), "removed": num()}
     if R.random() < 0.05:    # one ~100 KB value somewhere
-        where = R.choice(["title", "message", "culprit", "url", "comment", "exc", "tag", "frame", "release"])
+        where = R.choice(["title", "message", "culprit", "url", "comment", "exc", "tag", "frame", "release",
+                          "build", "seer"])
         if where == "exc": a["exception"] = {"type": huge(), "value": huge()}
+        elif where == "build": a["build"] = {"app": huge(), "error_code": huge(), "error_message": huge(),
+                                             "components": [{"type": huge()[:3000], "identifier": huge()[:5000]}] * 3,
+                                             "git": {"repo": huge(), "branch": huge(), "sha": huge()}}
+        elif where == "seer": a["seer"] = {"steps": [huge()] * 2, "repo": huge()[:5000],
+                                           "pull_requests": [{"url": huge()[:5000], "repo": huge()[:5000], "number": 1}] * 3}
         elif where == "tag": a["tags"] = {"big": huge(), huge()[:5000]: "k"}
         elif where == "frame": a["stacktrace"] = [{"file": huge(), "line": 1, "function": "f"}] * 3
         else: a[where] = huge()

@@ -126,8 +126,12 @@ START_TEST(kind_from_header_then_shape)
 		{ "{\"data\":{\"installation\":{}}}", NULL, "installation" },
 		{ "{\"data\":{\"run_id\":1}}", NULL, "seer" },
 		{ "{\"triggering_rules\":[],\"event\":{}}", NULL, "legacy" },
+		{ "{\"data\":{\"buildId\":\"7\",\"appInfo\":{}}}", NULL,
+		    "preprod_artifact" },
+		{ "{\"data\":{\"buildId\":\"7\"}}", NULL, "unknown" },
 		{ "{\"data\":{\"x\":1}}", NULL, "unknown" },
-		{ "{\"data\":{\"issue\":{}}}", "preprod_artifact", "unknown" },
+		{ "{\"data\":{}}", "preprod_artifact", "preprod_artifact" },
+		{ "{\"data\":{\"issue\":{}}}", "uptime", "unknown" },
 		{ "{}", NULL, "unknown" },
 	};
 
@@ -330,10 +334,128 @@ START_TEST(metric_alert_severity)
 }
 END_TEST
 
+START_TEST(metric_alert_open_takes_its_severity)
+{
+	/* "open" (IncidentStatus.OPEN): the incident's status or the title
+	 * says how bad; with neither it is an opening of unknown severity */
+	jv a = norm("{\"action\":\"open\",\"data\":{\"metric_alert\":{"
+	    "\"status\":20,\"alert_rule\":{\"triggers\":[{\"label\":"
+	    "\"critical\",\"alert_threshold\":9}]}},"
+	    "\"description_title\":\"Open: Errors\"}}", "metric_alert", NULL);
+	jv b = norm("{\"action\":\"open\",\"data\":{\"metric_alert\":{"
+	    "\"status\":1},\"description_title\":\"Open: Errors\"}}",
+	    "metric_alert", NULL);
+	jv c = norm("{\"action\":\"open\",\"data\":{\"metric_alert\":{"
+	    "\"status\":2},\"description_title\":\"Warning: Errors\"}}",
+	    "metric_alert", NULL);
+
+	assert_str(&a, "action", "open");
+	assert_str(&a, "level", "error");
+	assert_str(&a, "metric.severity", "critical");
+	assert_num(&a, "metric.threshold", 9);
+	assert_str(&b, "action", "open");
+	assert_str(&b, "level", "warning");
+	assert_str(&b, "metric.severity", "open");
+	/* an opening is never read as "resolved"; the title still counts */
+	assert_str(&c, "metric.severity", "warning");
+	jv_free(a);
+	jv_free(b);
+	jv_free(c);
+}
+END_TEST
+
+START_TEST(seer_both_shapes_and_iterations)
+{
+	jv now = norm("{\"action\":\"root_cause_completed\",\"data\":{"
+	    "\"run_id\":5,\"group_id\":7,\"root_cause\":{"
+	    "\"one_line_description\":\"null user\",\"five_whys\":[\"a\","
+	    "\"b\",3],\"relevant_repo\":\"o/r\"}}}", "seer", NULL);
+	jv then = norm("{\"action\":\"solution_completed\",\"data\":{"
+	    "\"group_id\":7,\"solution\":{\"description\":\"fix it\","
+	    "\"steps\":[{\"title\":\"one\"},{},{\"title\":\"two\"}]}}}",
+	    "seer", NULL);
+	jv it = norm("{\"action\":\"iteration_completed\",\"data\":{"
+	    "\"run_id\":5,\"group_id\":7,\"iteration_index\":3,"
+	    "\"pull_requests\":[{\"repo_name\":\"o/r\",\"pull_request\":{"
+	    "\"pr_number\":12,\"pr_url\":\"https://x.example/pull/12\"}}],"
+	    "\"code_changes\":{\"o/r\":[{\"added\":4,\"removed\":1},"
+	    "{\"added\":2,\"removed\":\"x\"}],\"p/q\":7}}}", "seer", NULL);
+	jv odd = norm("{\"action\":\"pr_ready_for_review\",\"data\":{"
+	    "\"group_id\":7}}", "seer", NULL);
+
+	assert_str(&now, "message", "null user");
+	assert_str(&now, "seer.run_id", "5");
+	assert_str(&now, "seer.step", "root_cause");
+	assert_str(&now, "seer.state", "completed");
+	assert_str(&now, "seer.repo", "o/r");
+	assert_str(&now, "seer.steps.0", "a");
+	assert_str(&now, "seer.steps.1", "b");
+	assert_str(&now, "seer.steps.2", NULL);
+	assert_str(&then, "message", "fix it");
+	assert_str(&then, "seer.steps.0", "one");
+	assert_str(&then, "seer.steps.1", "two");
+	assert_str(&it, "seer.step", "iteration");
+	assert_num(&it, "seer.iteration", 3);
+	assert_str(&it, "seer.pull_requests.0.url", "https://x.example/pull/12");
+	assert_num(&it, "seer.pull_requests.0.number", 12);
+	assert_num(&it, "seer.files", 2);
+	assert_num(&it, "seer.added", 6);
+	assert_num(&it, "seer.removed", 1);
+	assert_str(&it, "issue_id", "7");
+	assert_str(&odd, "seer.step", "pr_ready_for_review");
+	assert_str(&odd, "seer.state", NULL);
+	jv_free(now);
+	jv_free(then);
+	jv_free(it);
+	jv_free(odd);
+}
+END_TEST
+
+START_TEST(preprod_build_notice)
+{
+	jv a = norm("{\"action\":\"size_analysis_completed\",\"data\":{"
+	    "\"buildId\":\"72\",\"organizationSlug\":\"acme\","
+	    "\"projectSlug\":\"ios\",\"platform\":\"APPLE\",\"state\":"
+	    "\"COMPLETED\",\"appInfo\":{\"name\":\"App\",\"version\":\"2.1\","
+	    "\"buildNumber\":40,\"dateAdded\":\"2025-03-19T12:39:44.699049"
+	    "+00:00\"},\"downloadSize\":1000,\"comparisons\":[{"
+	    "\"metricsArtifactType\":\"MAIN_ARTIFACT\",\"sizeMetricDiff\":{"
+	    "\"headDownloadSize\":10,\"baseDownloadSize\":4}}]}}",
+	    "preprod_artifact", NULL);
+	jv f = norm("{\"action\":\"build_distribution_completed\",\"data\":{"
+	    "\"buildId\":9,\"organizationSlug\":\"acme\",\"state\":\"FAILED\","
+	    "\"errorCode\":\"NO_QUOTA\",\"isInstallable\":false}}",
+	    "preprod_artifact", "https://sentry.example.com/");
+
+	assert_str(&a, "kind", "preprod_artifact");
+	assert_str(&a, "level", "info");
+	assert_str(&a, "title", "Size analysis: App 2.1 (40)");
+	assert_str(&a, "project", "ios");
+	assert_str(&a, "platform", "APPLE");
+	assert_str(&a, "timestamp", "2025-03-19T12:39:44.699Z");
+	assert_str(&a, "build.id", "72");
+	assert_str(&a, "build.build_number", "40");
+	assert_num(&a, "build.download_size", 1000);
+	assert_num(&a, "build.components.0.base_download_size", 4);
+	assert_str(&a, "url", "https://sentry.io/organizations/acme/explore/"
+	    "build/72/size/?project=ios");
+	assert_str(&a, "issue_id", NULL);
+	assert_str(&f, "level", "warning");
+	assert_str(&f, "title", "Build distribution failed: build 9");
+	assert_str(&f, "message", "NO_QUOTA");
+	assert_str(&f, "build.id", "9");
+	ck_assert_int_eq(jvx_bool(&f, "build.installable"), 0);
+	assert_str(&f, "url", "https://sentry.example.com/organizations/acme/"
+	    "explore/build/9/size/");
+	jv_free(a);
+	jv_free(f);
+}
+END_TEST
+
 START_TEST(unknown_gets_a_title)
 {
 	jv a = norm("{\"action\":\"size_analysis_completed\",\"data\":{"
-	    "\"build\":{\"name\":\"app 1.2\"}}}", "preprod_artifact", NULL);
+	    "\"build\":{\"name\":\"app 1.2\"}}}", "something_new", NULL);
 	jv b = norm("{\"action\":\"x\",\"data\":{}}", "something", NULL);
 	jv c = norm("{}", NULL, NULL);
 
@@ -382,6 +504,18 @@ START_TEST(hostile_shapes_do_not_crash)
 		    "\"description_text\":\"nan events\",\"action\":\"critical\"}"),
 		"{\"data\":{\"comment\":\"x\",\"issue_id\":1e300}}",
 		"{\"action\":[],\"actor\":{\"name\":5}}",
+		"{\"action\":\"open\",\"metric_alert\":{\"status\":\"x\"}}",
+		("{\"action\":\"_completed\",\"data\":{\"run_id\":[],"
+		    "\"pull_requests\":[1,{\"pull_request\":[]}],"
+		    "\"code_changes\":{\"r\":[1,{\"added\":1e300}]},"
+		    "\"root_cause\":{\"five_whys\":{},\"steps\":[[]]},"
+		    "\"iteration_index\":\"x\"}}"),
+		("{\"data\":{\"buildId\":{},\"appInfo\":[],\"organizationSlug\":1,"
+		    "\"comparisons\":{},\"gitInfo\":7,\"installUrl\":\"http://@\","
+		    "\"isInstallable\":\"yes\",\"state\":null}}"),
+		("{\"data\":{\"buildId\":\"1\",\"appInfo\":{\"name\":\"\","
+		    "\"buildNumber\":1e300},\"organizationSlug\":\"o\","
+		    "\"installUrl\":\"https://\",\"comparisons\":[null,{}]}}"),
 	};
 
 	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
@@ -413,6 +547,9 @@ main(void)
 	tcase_add_test(tc, built_urls);
 	tcase_add_test(tc, transaction_duration);
 	tcase_add_test(tc, metric_alert_severity);
+	tcase_add_test(tc, metric_alert_open_takes_its_severity);
+	tcase_add_test(tc, seer_both_shapes_and_iterations);
+	tcase_add_test(tc, preprod_build_notice);
 	tcase_add_test(tc, unknown_gets_a_title);
 	tcase_add_test(tc, long_text_is_cut_on_a_character);
 	tcase_add_test(tc, hostile_shapes_do_not_crash);
