@@ -2,12 +2,12 @@
 TOOLS += sentry-verify
 sentry-verify_OBJS = cmd/sentry-verify.o lib/hmac.o lib/alert.o \
 	lib/replay.o lib/ndjson.o lib/jvx.o lib/diag.o lib/clock.o \
-	lib/dotenv.o lib/secret.o lib/jsonstr.o
+	lib/dotenv.o lib/secret.o lib/bytes.o
 sentry-verify_LIBS = -ljq -lcrypto -lm
 sentry-verify_UNIT = check_hmac check_alert check_replay
 UNIT_TESTS += check_hmac check_alert check_replay
-check_hmac_OBJS = lib/hmac.o lib/jsonstr.o
+check_hmac_OBJS = lib/hmac.o lib/bytes.o
 check_hmac_LIBS = -lcrypto
-check_alert_OBJS = lib/alert.o lib/jvx.o lib/clock.o lib/jsonstr.o
+check_alert_OBJS = lib/alert.o lib/jvx.o lib/clock.o lib/bytes.o
 check_alert_LIBS = -ljq -lm
 check_replay_OBJS = lib/replay.o
