@@ -4,7 +4,7 @@ sentry-verify_OBJS = cmd/sentry-verify.o lib/hmac.o lib/alert.o \
 	lib/replay.o lib/ndjson.o lib/jvx.o lib/diag.o lib/clock.o \
 	lib/dotenv.o lib/secret.o lib/bytes.o
 sentry-verify_LIBS = -ljq -lcrypto -lm
-sentry-verify_UNIT = check_hmac check_alert check_replay
+sentry-verify_UNIT = check_hmac check_alert check_replay check_bytes
 UNIT_TESTS += check_hmac check_alert check_replay
 check_hmac_OBJS = lib/hmac.o lib/bytes.o
 check_hmac_LIBS = -lcrypto
