@@ -441,10 +441,12 @@ is_space(char c)
  * end of a tag can be found there (t->why says why).  A tag with a fault
  * Telegram would refuse (an unknown attribute, one without a value, bad
  * bytes in a value) is still read to its end, with the first fault in
- * t->why.  fold: names in any case (stored in lower case).
+ * t->why.  lenient: names in any case (stored in lower case), and a
+ * quoted value may hold a '<', as Telegram reads them; tghtml_check
+ * refuses both.
  */
 static size_t
-parse_tag(const char *s, size_t n, int fold, struct tag *t)
+parse_tag(const char *s, size_t n, int lenient, struct tag *t)
 {
 	size_t i = 1, nl = 0, name_end;
 
@@ -453,7 +455,7 @@ parse_tag(const char *s, size_t n, int fold, struct tag *t)
 		t->closing = 1;
 		i++;
 	}
-	while (i < n && is_name_char(s[i], fold)) {
+	while (i < n && is_name_char(s[i], lenient)) {
 		if (nl + 1 >= sizeof t->name) {
 			REFUSE(t, "tag name too long");
 			return 0;
@@ -512,7 +514,7 @@ parse_tag(const char *s, size_t n, int fold, struct tag *t)
 		if (i < n && (s[i] == '"' || s[i] == '\'')) {
 			q = s[i++];
 			vstart = i;
-			while (i < n && s[i] != q && s[i] != '<')
+			while (i < n && s[i] != q && (lenient || s[i] != '<'))
 				i++;
 			if (i >= n || s[i] != q) {
 				REFUSE(t, "unterminated attribute value in <%s>",

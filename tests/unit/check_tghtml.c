@@ -184,6 +184,7 @@ static const char *const bad[] = {
 	("<a href=\"https://a.b\"><a href=\"https://c.d\">x</a></a>"), "a < b", "<B>x</B>", "\xff", "\xed\xb0\x80", "x\x01y",
 	"<b/>", "<b >x</b  x>", "<script>x</script>",
 	"<tg-emoji emoji-id=\"12a\">x</tg-emoji>",
+	"<a href=\"https://a.b/<\">x</a>",
 };
 
 START_TEST(check_accepts_what_telegram_accepts)
@@ -527,13 +528,14 @@ END_TEST
 START_TEST(plain_reads_tags_as_telegram_does)
 {
 	/* A tag Telegram knows, in any case and whatever its attributes; a
-	 * '>' inside a quoted value does not end it. */
+	 * '>' or '<' inside a quoted value does not end it. */
 	const char *term = "<br>x<B>y</B><a href=\"https://a.b\">c</a>";
 	char *s = resend("<B>x</B> <b foo>y</b> <a href = \"https://s.io\">l</a> "
-	    "<a href=\"https://q.io/a>b\">m</a> <br><b1>z</b1> &#x41;&#0065;");
+	    "<a href=\"https://q.io/a>b\">m</a> <br><b1>z</b1> &#x41;&#0065; "
+	    "<a href='https://q.io/?a<b'>n</a>");
 
 	ck_assert_str_eq(s, "x y l (https://s.io) m (https://q.io/a>b) "
-	    "<br><b1>z</b1> AA");
+	    "<br><b1>z</b1> AA n (https://q.io/?a<b)");
 	free(s);
 	/* Not a tag: the name runs into something else, a quote never ends,
 	 * another tag starts inside. */
