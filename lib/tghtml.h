@@ -100,9 +100,9 @@ char *tghtml_cut(const char *html, size_t n, size_t max_units, size_t *outlen);
 /*
  * Plain text: tags removed, &lt; &gt; &amp; &quot; and numeric entities
  * decoded.  Only tags with a name Telegram knows (in any case, whatever
- * their attributes) are tags; anything else, a "<module>" or an "&apos;",
- * is kept as written.  The caller frees the result; NULL when memory ran
- * out.
+ * their attributes, a quoted value read to its closing quote) are tags;
+ * anything else, a "<module>" or an "&apos;", is kept as written.  The
+ * caller frees the result; NULL when memory ran out.
  *   TGHTML_PLAIN_TERMINAL  for a terminal (sentry-fmt --preview): a link
  *     shows "text <url>" when the text is not the URL itself, blockquote
  *     lines are prefixed with "│ ".
