@@ -125,7 +125,8 @@ emit_preview(const jv *rec)
 	    thread ? thread : "",
 	    jvx_bool(rec, "telegram.disable_notification") == 1 ?
 	    ", silent" : "");
-	if ((plain = tghtml_plain(text, strlen(text))) == NULL)
+	if ((plain = tghtml_plain(text, strlen(text),
+	    TGHTML_PLAIN_TERMINAL)) == NULL)
 		return -1;
 	printf("%s\n", plain);
 	free(plain);
@@ -139,7 +140,7 @@ emit_preview(const jv *rec)
 static int
 blank(const char *html, size_t len)
 {
-	char *plain = tghtml_plain(html, len);
+	char *plain = tghtml_plain(html, len, TGHTML_PLAIN_TERMINAL);
 	const char *p;
 	int empty = 1;
 

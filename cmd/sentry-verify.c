@@ -30,6 +30,7 @@
 
 #include "alert.h"
 #include "auth.h"
+#include "bytes.h"
 #include "clock.h"
 #include "diag.h"
 #include "dotenv.h"
@@ -80,32 +81,6 @@ config_error(const char *fmt, ...)
 	va_end(ap);
 	diag_warn("%s", msg);
 	exit(EXIT_USAGE);
-}
-
-/* Strict base64 (RFC 4648, padding optional): decoded length or -1. */
-static long
-base64_decode(const char *in, size_t len, unsigned char *out)
-{
-	static const char alphabet[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	unsigned long acc = 0;
-	int bits = 0;
-	long n = 0;
-
-	while (len > 0 && in[len - 1] == '=')
-		len--;
-	for (size_t i = 0; i < len; i++) {
-		const char *p = in[i] ? strchr(alphabet, in[i]) : NULL;
-
-		if (p == NULL)
-			return -1;
-		acc = (acc << 6 | (unsigned long)(p - alphabet)) & 0xffffff;
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			out[n++] = (unsigned char)(acc >> bits);
-		}
-	}
-	return bits >= 6 ? -1 : n;
 }
 
 static void reject(const jv *, const char *, ...)
@@ -320,7 +295,7 @@ handle(jv rec)
 		long n;
 
 		if ((decoded = malloc(blen / 4 * 3 + 3)) == NULL ||
-		    (n = base64_decode(jv_string_value(b64), blen,
+		    (n = bytes_base64_decode(jv_string_value(b64), blen,
 		    decoded)) < 0) {
 			reject(&rec, decoded ? "body_b64 is not base64" :
 			    "out of memory");

@@ -48,6 +48,7 @@
 #include "quarantine.h"
 #include "secret.h"
 #include "tgapi.h"
+#include "tghtml.h"
 #include "version.h"
 
 #define MAX_MIGRATIONS 3	/* hops followed for one message */
@@ -585,7 +586,8 @@ deliver(const jv *rec, const jv *tg, const char *method, struct delivery *d,
 
 		body = jv_object_set(body, jv_string("chat_id"), jv_string(d->chat));
 		if (is_message) {
-			char *plain = d->plain ? tgapi_plain_text(parts[k]) : NULL;
+			char *plain = d->plain ? tghtml_plain(parts[k],
+			    strlen(parts[k]), TGHTML_PLAIN_RESEND) : NULL;
 
 			if (d->plain && plain == NULL) {
 				jv_free(body);
@@ -640,13 +642,15 @@ deliver(const jv *rec, const jv *tg, const char *method, struct delivery *d,
 
 			if (!is_message)
 				break;
-			units = tgapi_utf16_len(parts[k], strlen(parts[k]));
-			units = units > TGAPI_MAX_TEXT ? TGAPI_MAX_TEXT : units / 2;
+			units = tghtml_utf16_units(parts[k], strlen(parts[k]));
+			units = units > TGHTML_MAX_UNITS ? TGHTML_MAX_UNITS :
+			    units / 2;
 			/* Tags nested too deep to reopen in every part: cut
 			 * as text (Telegram's refusal then gets plain text). */
 			if (units < MIN_SPLIT ||
-			    ((tgapi_split(parts[k], html, units, &sub, &n) < 0 ||
-			    n == 0) && (!html || tgapi_split(parts[k], 0, units,
+			    ((tghtml_split(parts[k], strlen(parts[k]), html,
+			    units, &sub, &n) < 0 || n == 0) && (!html ||
+			    tghtml_split(parts[k], strlen(parts[k]), 0, units,
 			    &sub, &n) < 0 || n == 0)))
 				break;
 			diag_warn("%s: message too long for Telegram: sending "
@@ -656,7 +660,7 @@ deliver(const jv *rec, const jv *tg, const char *method, struct delivery *d,
 				    sizeof *np);
 
 				if (np == NULL) {
-					tgapi_parts_free(sub, n);
+					tghtml_parts_free(sub, n);
 					res = R_TEMPFAIL;
 					break;
 				}
@@ -704,7 +708,7 @@ deliver(const jv *rec, const jv *tg, const char *method, struct delivery *d,
 		break;
 	}
 	d->parts = (int)nparts;
-	tgapi_parts_free(parts, nparts);
+	tghtml_parts_free(parts, nparts);
 	if (res != R_TEMPFAIL && res != R_CONFIG &&
 	    jv_get_kind(partial) != JV_KIND_NULL) {
 		/* Done with it (sent or failed for good): nothing to resume. */

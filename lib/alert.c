@@ -11,7 +11,7 @@
 #include <strings.h>
 
 #include "clock.h"
-#include "jsonstr.h"
+#include "bytes.h"
 #include "jvx.h"
 
 #define DEFAULT_SENTRY_URL "https://sentry.io"
@@ -29,7 +29,7 @@ escape_at(const char *p)
 	if (p[0] != '\\' || p[1] != 'u')
 		return -1;
 	for (int i = 2; i < 6; i++) {
-		int d = jsonstr_hexdigit((unsigned char)p[i]);
+		int d = bytes_hexval((unsigned char)p[i]);
 
 		if (d < 0)
 			return -1;
@@ -59,7 +59,7 @@ alert_parse_repaired(const char *body, size_t len, int *repaired)
 		return jv_invalid_with_msg(jv_string("empty body"));
 	if (len > INT_MAX)
 		return jv_invalid_with_msg(jv_string("body too large"));
-	if (!jsonstr_utf8_valid(body, len))
+	if (!bytes_utf8_valid(body, len))
 		return jv_invalid_with_msg(jv_string("body is not valid UTF-8"));
 	/*
 	 * libjq 1.6 fails the whole document on a high surrogate escape

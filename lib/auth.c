@@ -7,7 +7,7 @@
 
 #include "diag.h"
 #include "hmac.h"
-#include "jsonstr.h"
+#include "bytes.h"
 #include "secret.h"
 
 #define TOKEN_MAX 1024		/* longer query tokens cannot match */
@@ -233,8 +233,8 @@ query_token(const struct auth *a, const char *q, size_t len, int *present)
 			for (size_t i = at + 6; i < at + plen && n < sizeof buf;
 			    i++) {
 				if (q[i] == '%' && i + 2 < at + plen &&
-				    (hi = jsonstr_hexdigit((unsigned char)q[i + 1])) >= 0 &&
-				    (lo = jsonstr_hexdigit((unsigned char)q[i + 2])) >= 0) {
+				    (hi = bytes_hexval((unsigned char)q[i + 1])) >= 0 &&
+				    (lo = bytes_hexval((unsigned char)q[i + 2])) >= 0) {
 					buf[n++] = (char)(hi << 4 | lo);
 					i += 2;
 				} else {

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonstr.h"
+#include "bytes.h"
 
 #define BLOCK 64	/* SHA-256 block size */
 
@@ -138,13 +138,7 @@ hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
 void
 hmac_hex(const unsigned char digest[HMAC_SHA256_SIZE], char *hex)
 {
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < HMAC_SHA256_SIZE; i++) {
-		hex[2 * i] = digits[digest[i] >> 4];
-		hex[2 * i + 1] = digits[digest[i] & 15];
-	}
-	hex[2 * HMAC_SHA256_SIZE] = '\0';
+	bytes_hex(hex, digest, HMAC_SHA256_SIZE);
 }
 
 /* 0 and sig filled when s holds exactly 64 hex digits (white space around). */
@@ -158,8 +152,8 @@ decode(const char *s, size_t len, unsigned char sig[HMAC_SHA256_SIZE])
 	if (len != 2 * HMAC_SHA256_SIZE)
 		return -1;
 	for (size_t i = 0; i < HMAC_SHA256_SIZE; i++) {
-		int hi = jsonstr_hexdigit((unsigned char)s[2 * i]);
-		int lo = jsonstr_hexdigit((unsigned char)s[2 * i + 1]);
+		int hi = bytes_hexval((unsigned char)s[2 * i]);
+		int lo = bytes_hexval((unsigned char)s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

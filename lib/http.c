@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "jsonstr.h"
+#include "bytes.h"
 
 #define CHUNK_LINE_MAX 4096
 
@@ -345,7 +345,7 @@ http_chunked_feed(struct http_chunked *c, const struct http_limits *lim,
 
 		switch (c->state) {
 		case CH_SIZE: {
-			int d = jsonstr_hexdigit(ch);
+			int d = bytes_hexval(ch);
 
 			if (d >= 0) {
 				/* leading zeros are fine; 2^60 and up is not */

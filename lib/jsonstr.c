@@ -1,9 +1,11 @@
-/* jsonstr: buffered JSON output to an fd, string escaping, UTF-8, base64. */
+/* jsonstr: buffered JSON output to an fd, string escaping, base64. */
 #include "jsonstr.h"
 
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "bytes.h"
 
 void
 jsonstr_init(struct jsonstr_out *o, int fd, char *buf, size_t cap)
@@ -91,60 +93,9 @@ jsonstr_u64(struct jsonstr_out *o, uint64_t v)
 static size_t
 utf8_seq(const unsigned char *s, const unsigned char *end)
 {
-	unsigned c = *s, cp;
-	size_t n;
+	unsigned cp;
 
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 1, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 2, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 3, cp = c & 0x07;
-	else
-		return 0;
-	if ((size_t)(end - s) <= n)
-		return 0;
-	for (size_t i = 1; i <= n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF. */
-	if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n + 1;
-}
-
-int
-jsonstr_hexdigit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int
-jsonstr_utf8_valid(const void *buf, size_t len)
-{
-	const unsigned char *s = buf, *end = s + len;
-
-	while (s < end) {
-		size_t n;
-
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		if ((n = utf8_seq(s, end)) == 0)
-			return 0;
-		s += n;
-	}
-	return 1;
+	return bytes_utf8_decode(s, (size_t)(end - s), &cp);
 }
 
 /* Escaped length of each ASCII byte: 1, 2 (\n, \") or 6 (\u001f). */
@@ -254,37 +205,19 @@ jsonstr_escape_lower(struct jsonstr_out *o, const void *s, size_t len)
 size_t
 jsonstr_base64_len(size_t len)
 {
-	return (len + 2) / 3 * 4;
+	return bytes_base64_len(len);
 }
 
 void
 jsonstr_base64(struct jsonstr_out *o, const void *buf, size_t len)
 {
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *s = buf;
 	char chunk[4096];
-	size_t n = 0, i = 0;
 
-	for (; i + 3 <= len; i += 3) {
-		unsigned v = (unsigned)s[i] << 16 | (unsigned)s[i + 1] << 8 | s[i + 2];
+	/* 3072 bytes make exactly 4096 characters, padding only at the end. */
+	for (size_t i = 0; i < len; i += 3072) {
+		size_t n = len - i < 3072 ? len - i : 3072;
 
-		chunk[n++] = b64[v >> 18];
-		chunk[n++] = b64[(v >> 12) & 63];
-		chunk[n++] = b64[(v >> 6) & 63];
-		chunk[n++] = b64[v & 63];
-		if (n == sizeof chunk) {
-			jsonstr_put(o, chunk, n);
-			n = 0;
-		}
+		jsonstr_put(o, chunk, bytes_base64(chunk, s + i, n));
 	}
-	if (i < len) {
-		unsigned v = (unsigned)s[i] << 16 | (i + 1 < len ? (unsigned)s[i + 1] << 8 : 0);
-
-		chunk[n++] = b64[v >> 18];
-		chunk[n++] = b64[(v >> 12) & 63];
-		chunk[n++] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
-		chunk[n++] = '=';
-	}
-	jsonstr_put(o, chunk, n);
 }

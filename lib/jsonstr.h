@@ -3,8 +3,9 @@
  *
  * For tools that must not link libjq (sentry-recv is exec'd per
  * connection): a small output buffer, JSON string escaping of exact bytes
- * (valid UTF-8 passed through, control characters as \uXXXX), a UTF-8
- * validator, and base64 for bodies that are not UTF-8.
+ * (valid UTF-8 passed through, control characters as \uXXXX), and base64
+ * for bodies that are not UTF-8.  The byte rules (UTF-8, base64) are
+ * lib/bytes'.
  */
 #ifndef JSONSTR_H
 #define JSONSTR_H
@@ -27,12 +28,6 @@ void jsonstr_u64(struct jsonstr_out *o, uint64_t v);
 /* Write out what is buffered.  0, or -1 with o->err set. */
 int jsonstr_flush(struct jsonstr_out *o);
 
-/* The value of a hex digit (either case), or -1. */
-int jsonstr_hexdigit(int c);
-
-/* 1 when buf[0..len) is valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
-int jsonstr_utf8_valid(const void *buf, size_t len);
-
 /*
  * Length of s[0..len) escaped as the inside of a JSON string, and whether
  * it is valid UTF-8 (*valid).  Bytes that are not UTF-8 count as \u00XX
@@ -46,6 +41,7 @@ void jsonstr_escape(struct jsonstr_out *o, const void *s, size_t len);
 /* Lower-cased ASCII copy, escaped. */
 void jsonstr_escape_lower(struct jsonstr_out *o, const void *s, size_t len);
 
+/* Write s[0..len) as base64 (bytes_base64); jsonstr_base64_len: its length. */
 size_t jsonstr_base64_len(size_t len);
 void jsonstr_base64(struct jsonstr_out *o, const void *s, size_t len);
 

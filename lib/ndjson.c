@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "diag.h"
 #include "jvx.h"
 
@@ -233,15 +234,11 @@ scan_hex4(const unsigned char *p, unsigned *v)
 {
 	*v = 0;
 	for (int i = 0; i < 4; i++) {
-		unsigned c = p[i];
+		int d = bytes_hexval(p[i]);
 
-		if (c >= '0' && c <= '9')
-			c -= '0';
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			c = (c | 0x20) - 'a' + 10;
-		else
+		if (d < 0)
 			return -1;
-		*v = *v << 4 | c;
+		*v = *v << 4 | (unsigned)d;
 	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
- * tgapi: the Telegram Bot API over one reused libcurl handle, the parsing
- * of its answers, and the text rules of sendMessage.
+ * tgapi: the Telegram Bot API over one reused libcurl handle, and the
+ * parsing of its answers.  The text rules of sendMessage (length,
+ * splitting, the plain-text resend) are lib/tghtml's.
  *
  * One connection is kept alive between calls.  TLS peers are verified;
  * connect and total time-outs are bounded; proxies come from libcurl's
@@ -20,7 +21,6 @@
 #include <stdint.h>
 
 #define TGAPI_DEFAULT_URL "https://api.telegram.org"
-#define TGAPI_MAX_TEXT 4096	/* sendMessage text, UTF-16 code units */
 
 /* What a caller should do about an answer. */
 enum tgapi_outcome {
@@ -90,32 +90,5 @@ void tgapi_free(struct tgapi *t);
  */
 int tgapi_call(struct tgapi *t, const char *method, const char *json,
     size_t len, struct tgapi_reply *r);
-
-/* Text rules. */
-
-/* UTF-16 code units of UTF-8 text (how Telegram counts; bad bytes: 1). */
-size_t tgapi_utf16_len(const char *s, size_t len);
-
-/*
- * Telegram HTML to plain text, for a resend after "can't parse entities":
- * the tags Telegram knows are removed (a link keeps its URL: "label
- * (url)"), &lt; &gt; &amp; &quot; and numeric entities decoded, anything
- * else (an unknown "<module>", "&apos;") kept as written.  malloc'd.
- */
-char *tgapi_plain_text(const char *html);
-
-/*
- * Split text into parts of at most limit UTF-16 code units, at line
- * ends where possible, else at a space, else between characters (never
- * inside a tag, an entity or a character).  With html set, tags open at
- * a cut are closed at the end of the part and opened again at the start
- * of the next, so every part parses.  Parts with nothing visible are
- * left out.  0 with *parts (malloc'd array of malloc'd strings, free
- * with tgapi_parts_free) and *nparts set; -1 when limit is too small to
- * make progress or memory ran out.
- */
-int tgapi_split(const char *text, int html, size_t limit, char ***parts,
-    size_t *nparts);
-void tgapi_parts_free(char **parts, size_t nparts);
 
 #endif

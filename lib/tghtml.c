@@ -1,53 +1,29 @@
-/* tghtml: Telegram HTML text: building, escaping, counting, checking, cutting. */
+/*
+ * tghtml: Telegram HTML text: building, escaping, counting, checking,
+ * cutting, splitting and rendering as plain text.
+ */
 #include "tghtml.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK_DEPTH 32
+#include "bytes.h"
 
 /*
- * Decode one UTF-8 character at s (n > 0 bytes left).  Returns the bytes
- * it takes; an invalid sequence takes one byte and decodes as U+FFFD
- * with *bad set.
+ * One character at s (n > 0 bytes left): the bytes it takes.  A byte
+ * that does not start a valid UTF-8 character takes one byte and reads
+ * as U+FFFD with *bad set.
  */
 static size_t
 utf8_decode(const unsigned char *s, size_t n, unsigned *cp, int *bad)
 {
-	unsigned c = s[0], v;
-	size_t len;
+	size_t len = bytes_utf8_decode(s, n, cp);
 
-	*bad = 0;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if (c >= 0xc2 && c <= 0xdf) {
-		len = 2, v = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3, v = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4, v = c & 0x07;
-	} else {
-		goto invalid;
-	}
-	if (n < len)
-		goto invalid;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			goto invalid;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000) ||
-	    (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
-		goto invalid;
-	*cp = v;
-	return len;
-invalid:
-	*cp = 0xfffd;
-	*bad = 1;
-	return 1;
+	*bad = len == 0;
+	return len ? len : 1;
 }
 
 static size_t
@@ -315,14 +291,67 @@ tghtml_finish(struct tghtml *h, size_t *len)
 	return out;
 }
 
-/* Parsing Telegram HTML (shared by check, cut and plain) */
+/*
+ * Reading Telegram HTML: one tokenizer (lex) and one walk over its tokens
+ * with the stack of open tags (take), in three readings:
+ *
+ *   MARKUP_CHECK  Telegram's parser, strictly: anything it would refuse
+ *                 stops the walk with a reason (check, cut).
+ *   MARKUP_KNOWN  what tg-send meets after Telegram has had its say: a
+ *                 tag with a name Telegram knows (any case, whatever its
+ *                 attributes) is a tag, an entity it decodes is an
+ *                 entity, anything else is text ("<module>" from a
+ *                 Python traceback, "&apos;") (plain, split).
+ *   MARKUP_NONE   no markup at all: every character is text (split of
+ *                 text sent without parse_mode).
+ */
+
+#define WALK_DEPTH 32	/* CHECK refuses deeper; KNOWN keeps more on the heap */
+
+enum markup { MARKUP_CHECK, MARKUP_KNOWN, MARKUP_NONE };
+
+static const char *const known_tags[] = {
+	"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span",
+	"tg-spoiler", "a", "code", "pre", "blockquote", "tg-emoji",
+};
 
 struct tag {
-	char name[16];
+	char name[16];		/* lower case */
+	int closing;
 	int has_href, has_expandable, spoiler, bad_attr;
-	char href[2048];
-	size_t href_len;
-	char why[96];
+	size_t href_off, href_len;	/* the raw href value, from the '<' */
+	char why[96];		/* the first thing Telegram would refuse */
+};
+
+enum token_kind { TOKEN_CHAR, TOKEN_ENTITY, TOKEN_TAG };
+
+struct token {
+	enum token_kind kind;
+	size_t off, len;	/* in the text */
+	unsigned cp;		/* CHAR, ENTITY: the character */
+	int bad;		/* CHAR: a byte that is not UTF-8 (cp U+FFFD) */
+	struct tag tag;		/* TAG */
+	const char *why;	/* CHECK: why Telegram would refuse it, or NULL */
+};
+
+struct open_tag {
+	size_t off, len;	/* the start tag in the text */
+	char name[16];
+};
+
+/* Copied with walk_copy, freed with walk_free, never by assignment. */
+struct walk {
+	const char *s;
+	size_t n, i;		/* the text; where the next token starts */
+	enum markup markup;
+	int depth;		/* tags open */
+	int failed;		/* out of memory: the tag stack is unusable */
+	size_t units;		/* visible UTF-16 units taken so far */
+	size_t reopen, close;	/* bytes to open the open tags again, to close them */
+	char err[200];		/* CHECK: "byte N: why" */
+	struct open_tag open[WALK_DEPTH];	/* the outermost open tags */
+	struct open_tag *deeper;	/* KNOWN: the ones past WALK_DEPTH */
+	size_t deeper_cap;
 };
 
 static int
@@ -352,16 +381,12 @@ entity(const char *s, size_t n, unsigned *cp, size_t *len)
 	if (hex)
 		i++;
 	for (; i < n && digits < 8; i++, digits++) {
-		char c = s[i];
+		int d = hex ? bytes_hexval((unsigned char)s[i]) :
+		    s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1;
 
-		if (c >= '0' && c <= '9')
-			v = v * (hex ? 16 : 10) + (unsigned)(c - '0');
-		else if (hex && c >= 'a' && c <= 'f')
-			v = v * 16 + (unsigned)(c - 'a' + 10);
-		else if (hex && c >= 'A' && c <= 'F')
-			v = v * 16 + (unsigned)(c - 'A' + 10);
-		else
+		if (d < 0)
 			break;
+		v = v * (hex ? 16 : 10) + (unsigned)d;
 	}
 	if (digits == 0 || i >= n || s[i] != ';')
 		return -1;
@@ -372,34 +397,32 @@ entity(const char *s, size_t n, unsigned *cp, size_t *len)
 	return 0;
 }
 
-/* Append the UTF-8 form of cp to out (at least 4 bytes of room). */
-static size_t
-utf8_encode(unsigned cp, char *out)
+/* Append s[0..n) to h with its entities decoded; a "&" that starts none
+ * is kept as it is. */
+static void
+put_decoded(struct tghtml *h, const char *s, size_t n)
 {
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	} else if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	} else if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
+	for (size_t i = 0; i < n; ) {
+		unsigned cp;
+		size_t len;
+		char enc[4];
+
+		if (s[i] == '&' && entity(s + i, n - i, &cp, &len) == 0) {
+			raw(h, enc, bytes_utf8_encode(cp, enc));
+			i += len;
+		} else {
+			raw(h, s + i, 1);
+			i++;
+		}
 	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
+/* Tag names are lower case; fold: upper case is read as lower case. */
 static int
-is_name_char(char c)
+is_name_char(char c, int fold)
 {
-	return (c >= 'a' && c <= 'z') || c == '-' || (c >= '0' && c <= '9');
+	return (c >= 'a' && c <= 'z') || c == '-' || (c >= '0' && c <= '9') ||
+	    (fold && c >= 'A' && c <= 'Z');
 }
 
 static int
@@ -408,34 +431,44 @@ is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+#define REFUSE(t, ...) do { \
+	if ((t)->why[0] == '\0') \
+		snprintf((t)->why, sizeof (t)->why, __VA_ARGS__); \
+} while (0)
+
 /*
- * Parse the tag starting at s[0] == '<'.  Sets *closing, fills t, and
- * returns the tag's length; 0 with t->why set when it is not a tag
- * Telegram accepts.
+ * Read the tag starting at s[0] == '<' into t: its length, or 0 when no
+ * end of a tag can be found there (t->why says why).  A tag with a fault
+ * Telegram would refuse (an unknown attribute, one without a value, bad
+ * bytes in a value) is still read to its end, with the first fault in
+ * t->why.  lenient: names in any case (stored in lower case), and a
+ * quoted value may hold a '<', as Telegram reads them; tghtml_check
+ * refuses both.
  */
 static size_t
-parse_tag(const char *s, size_t n, int *closing, struct tag *t)
+parse_tag(const char *s, size_t n, int lenient, struct tag *t)
 {
-	size_t i = 1, nl = 0;
+	size_t i = 1, nl = 0, name_end;
 
 	memset(t, 0, sizeof *t);
-	*closing = 0;
 	if (i < n && s[i] == '/') {
-		*closing = 1;
+		t->closing = 1;
 		i++;
 	}
-	while (i < n && is_name_char(s[i])) {
+	while (i < n && is_name_char(s[i], lenient)) {
 		if (nl + 1 >= sizeof t->name) {
-			snprintf(t->why, sizeof t->why, "tag name too long");
+			REFUSE(t, "tag name too long");
 			return 0;
 		}
-		t->name[nl++] = s[i++];
+		t->name[nl++] = (char)(s[i] >= 'A' && s[i] <= 'Z' ?
+		    s[i] - 'A' + 'a' : s[i]);
+		i++;
 	}
 	if (nl == 0) {
-		snprintf(t->why, sizeof t->why, "\"<\" not starting a tag "
-		    "(write &lt;)");
+		REFUSE(t, "\"<\" not starting a tag (write &lt;)");
 		return 0;
 	}
+	name_end = i;
 	for (;;) {
 		char an[32], q;
 		size_t al = 0, vstart, vend;
@@ -443,24 +476,25 @@ parse_tag(const char *s, size_t n, int *closing, struct tag *t)
 		while (i < n && is_space(s[i]))
 			i++;
 		if (i >= n) {
-			snprintf(t->why, sizeof t->why, "unterminated tag <%s",
-			    t->name);
+			REFUSE(t, "unterminated tag <%s", t->name);
 			return 0;
 		}
 		if (s[i] == '>')
 			return i + 1;
-		if (*closing) {
-			snprintf(t->why, sizeof t->why, "junk in end tag </%s",
-			    t->name);
+		if (t->closing) {
+			REFUSE(t, "junk in end tag </%s", t->name);
 			return 0;
 		}
-		while (i < n && is_name_char(s[i]) && al + 1 < sizeof an)
+		while (i < n && is_name_char(s[i], 0) && al + 1 < sizeof an)
 			an[al++] = s[i++];
 		an[al] = '\0';
 		if (al == 0) {
-			snprintf(t->why, sizeof t->why, "bad attribute in <%s>",
-			    t->name);
-			return 0;
+			REFUSE(t, "bad attribute in <%s>", t->name);
+			if (s[i] == '<' || i == name_end)
+				return 0;	/* another tag starts, or a bad name */
+			t->bad_attr = 1;
+			i++;
+			continue;
 		}
 		while (i < n && is_space(s[i]))
 			i++;
@@ -469,28 +503,32 @@ parse_tag(const char *s, size_t n, int *closing, struct tag *t)
 				t->has_expandable = 1;
 				continue;
 			}
-			snprintf(t->why, sizeof t->why, "attribute %s without "
-			    "value in <%s>", an, t->name);
-			return 0;
+			REFUSE(t, "attribute %s without value in <%s>", an,
+			    t->name);
+			t->bad_attr = 1;
+			continue;
 		}
 		i++;
 		while (i < n && is_space(s[i]))
 			i++;
-		if (i >= n || (s[i] != '"' && s[i] != '\'')) {
-			snprintf(t->why, sizeof t->why, "unquoted attribute "
-			    "value in <%s>", t->name);
-			return 0;
+		if (i < n && (s[i] == '"' || s[i] == '\'')) {
+			q = s[i++];
+			vstart = i;
+			while (i < n && s[i] != q && (lenient || s[i] != '<'))
+				i++;
+			if (i >= n || s[i] != q) {
+				REFUSE(t, "unterminated attribute value in <%s>",
+				    t->name);
+				return 0;
+			}
+			vend = i++;
+		} else {
+			REFUSE(t, "unquoted attribute value in <%s>", t->name);
+			vstart = i;
+			while (i < n && !is_space(s[i]) && s[i] != '>')
+				i++;
+			vend = i;
 		}
-		q = s[i++];
-		vstart = i;
-		while (i < n && s[i] != q && s[i] != '<')
-			i++;
-		if (i >= n || s[i] != q) {
-			snprintf(t->why, sizeof t->why, "unterminated attribute "
-			    "value in <%s>", t->name);
-			return 0;
-		}
-		vend = i++;
 		for (size_t k = vstart; k < vend; ) {
 			unsigned cp;
 			int bad;
@@ -498,43 +536,23 @@ parse_tag(const char *s, size_t n, int *closing, struct tag *t)
 			k += utf8_decode((const unsigned char *)s + k,
 			    vend - k, &cp, &bad);
 			if (bad || (cp < 0x20 && cp != '\t' && cp != '\n' &&
-			    cp != '\r')) {
-				snprintf(t->why, sizeof t->why, "%s in attribute "
-				    "value in <%s>", bad ? "invalid UTF-8" :
-				    "control character", t->name);
-				return 0;
-			}
+			    cp != '\r'))
+				REFUSE(t, "%s in attribute value in <%s>", bad ?
+				    "invalid UTF-8" : "control character",
+				    t->name);
 		}
 		if (strcmp(an, "href") == 0) {
-			size_t k = vstart;
-
 			t->has_href = 1;
-			t->href_len = 0;
-			while (k < vend) {
+			t->href_off = vstart;
+			t->href_len = vend - vstart;
+			for (size_t k = vstart; k < vend; k++) {
 				unsigned cp;
 				size_t el;
 
-				if (s[k] == '&') {
-					if (entity(s + k, vend - k, &cp, &el) < 0) {
-						snprintf(t->why, sizeof t->why,
-						    "unknown entity in href");
-						return 0;
-					}
-					k += el;
-				} else {
-					cp = (unsigned char)s[k++];
-					el = 1;
-					if (cp >= 0x80) {	/* copy the byte */
-						if (t->href_len + 1 < sizeof t->href)
-							t->href[t->href_len++] = (char)cp;
-						continue;
-					}
-				}
-				if (t->href_len + 5 < sizeof t->href)
-					t->href_len += utf8_encode(cp,
-					    t->href + t->href_len);
+				if (s[k] == '&' &&
+				    entity(s + k, vend - k, &cp, &el) < 0)
+					REFUSE(t, "unknown entity in href");
 			}
-			t->href[t->href_len] = '\0';
 		} else if (strcmp(an, "class") == 0) {
 			size_t vl = vend - vstart;
 
@@ -554,9 +572,20 @@ parse_tag(const char *s, size_t n, int *closing, struct tag *t)
 	}
 }
 
+#undef REFUSE
+
+static int
+known_tag(const char *name)
+{
+	for (size_t i = 0; i < sizeof known_tags / sizeof known_tags[0]; i++)
+		if (strcmp(name, known_tags[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Is this start tag one Telegram accepts, with the attributes it needs? */
 static int
-tag_allowed(struct tag *t)
+tag_allowed(const struct tag *t)
 {
 	static const char *plain[] = {
 		"b", "strong", "i", "em", "u", "ins", "s", "strike", "del",
@@ -583,202 +612,473 @@ tag_allowed(struct tag *t)
 	return 0;
 }
 
+static void
+walk_init(struct walk *w, const char *s, size_t n, enum markup markup)
+{
+	w->s = s;
+	w->n = n;
+	w->i = 0;
+	w->markup = markup;
+	w->depth = 0;
+	w->deeper = NULL;
+	w->deeper_cap = 0;
+	w->failed = 0;
+	w->units = 0;
+	w->reopen = w->close = 0;
+	w->err[0] = '\0';
+}
+
+static void
+walk_free(struct walk *w)
+{
+	free(w->deeper);
+	w->deeper = NULL;
+	w->deeper_cap = 0;
+}
+
+/* The open tag k levels in (0: the outermost). */
+static const struct open_tag *
+tag_at(const struct walk *w, int k)
+{
+	return k < WALK_DEPTH ? &w->open[k] : &w->deeper[k - WALK_DEPTH];
+}
+
+/* Make dst (initialised) the same walk as src.  -1 when out of memory. */
+static int
+walk_copy(struct walk *dst, const struct walk *src)
+{
+	size_t more = src->depth > WALK_DEPTH ?
+	    (size_t)(src->depth - WALK_DEPTH) : 0;
+
+	if (more > dst->deeper_cap) {
+		struct open_tag *d = realloc(dst->deeper, more * sizeof *d);
+
+		if (d == NULL)
+			return -1;
+		dst->deeper = d;
+		dst->deeper_cap = more;
+	}
+	memcpy(dst, src, offsetof(struct walk, open));
+	memcpy(dst->open, src->open, (size_t)(src->depth < WALK_DEPTH ?
+	    src->depth : WALK_DEPTH) * sizeof *dst->open);
+	if (more)
+		memcpy(dst->deeper, src->deeper, more * sizeof *dst->deeper);
+	return 0;
+}
+
+/* The place for one more open tag, or NULL when out of memory. */
+static struct open_tag *
+walk_push(struct walk *w)
+{
+	size_t k;
+
+	if (w->depth < WALK_DEPTH)
+		return &w->open[w->depth++];
+	k = (size_t)(w->depth - WALK_DEPTH);
+	if (k == w->deeper_cap) {
+		struct open_tag *d = realloc(w->deeper, 2 * (k + 8) * sizeof *d);
+
+		if (d == NULL)
+			return NULL;
+		w->deeper = d;
+		w->deeper_cap = 2 * (k + 8);
+	}
+	w->depth++;
+	return &w->deeper[k];
+}
+
+/* The token at w->i (< w->n), read as w->markup says. */
+static void
+lex(const struct walk *w, struct token *t)
+{
+	const char *s = w->s + w->i;
+	size_t n = w->n - w->i;
+
+	t->off = w->i;
+	t->why = NULL;
+	t->bad = 0;
+	if (w->markup != MARKUP_NONE && s[0] == '<') {
+		int check = w->markup == MARKUP_CHECK;
+
+		t->kind = TOKEN_TAG;
+		t->len = parse_tag(s, n, !check, &t->tag);
+		if (check && t->tag.why[0] != '\0')
+			t->why = t->tag.why;
+		if (check || (t->len > 0 && known_tag(t->tag.name)))
+			return;
+	} else if (w->markup != MARKUP_NONE && s[0] == '&') {
+		t->kind = TOKEN_ENTITY;
+		if (entity(s, n, &t->cp, &t->len) == 0)
+			return;
+		if (w->markup == MARKUP_CHECK) {
+			t->why = "\"&\" not starting a known entity (write &amp;)";
+			return;
+		}
+	}
+	t->kind = TOKEN_CHAR;
+	t->len = utf8_decode((const unsigned char *)s, n, &t->cp, &t->bad);
+}
+
+static int
+refuse(struct walk *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+refuse(struct walk *w, const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	snprintf(w->err, sizeof w->err, "byte %zu: %s", w->i, why);
+	return -1;
+}
+
+/* Under MARKUP_CHECK: may this start tag open here? */
+static int
+check_open(struct walk *w, const struct tag *t)
+{
+	int in_code = 0, in_pre = 0;
+
+	if (!tag_allowed(t))
+		return refuse(w, "unsupported tag or attribute <%s>", t->name);
+	for (int k = 0; k < w->depth; k++) {
+		const char *o = tag_at(w, k)->name;
+
+		if (strcmp(o, t->name) == 0 && (strcmp(t->name, "a") == 0 ||
+		    strcmp(t->name, "blockquote") == 0))
+			return refuse(w, "nested <%s>", t->name);
+		if (strcmp(o, "code") == 0)
+			in_code = 1;
+		if (strcmp(o, "pre") == 0)
+			in_pre = 1;
+	}
+	if (in_code || (in_pre && !(strcmp(t->name, "code") == 0 &&
+	    w->depth > 0 && strcmp(tag_at(w, w->depth - 1)->name, "pre") == 0)))
+		return refuse(w, "<%s> inside <code>/<pre>", t->name);
+	if (w->depth == WALK_DEPTH)
+		return refuse(w, "tags nested too deep");
+	return 0;
+}
+
+/*
+ * Take the token lexed at w->i: the tag stack, the visible count and
+ * w->i move past it.  Under MARKUP_CHECK, -1 with w->err set (w->i left
+ * on the token) when Telegram would refuse it.  Under MARKUP_KNOWN an end
+ * tag closes the innermost open tag when the names match and is passed
+ * over otherwise, as Telegram has accepted the text already or will not.
+ */
+static int
+take(struct walk *w, const struct token *t)
+{
+	int check = w->markup == MARKUP_CHECK;
+
+	if (t->why)
+		return refuse(w, "%s", t->why);
+	if (t->kind == TOKEN_TAG && t->tag.closing) {
+		const char *top = w->depth > 0 ?
+		    tag_at(w, w->depth - 1)->name : NULL;
+
+		if (check && top == NULL)
+			return refuse(w, "end tag </%s> without start tag",
+			    t->tag.name);
+		if (check && strcmp(top, t->tag.name) != 0)
+			return refuse(w, "end tag </%s>, expected </%s>",
+			    t->tag.name, top);
+		if (top && strcmp(top, t->tag.name) == 0) {
+			w->depth--;
+			w->reopen -= tag_at(w, w->depth)->len;
+			w->close -= strlen(top) + 3;
+		}
+	} else if (t->kind == TOKEN_TAG) {
+		struct open_tag *o;
+
+		if (check && check_open(w, &t->tag) < 0)
+			return -1;
+		if ((o = walk_push(w)) == NULL) {
+			w->failed = 1;
+		} else {
+			o->off = t->off;
+			o->len = t->len;
+			memcpy(o->name, t->tag.name, sizeof o->name);
+			w->reopen += t->len;
+			w->close += strlen(o->name) + 3;
+		}
+	} else {
+		if (check && t->bad)
+			return refuse(w, "invalid UTF-8");
+		if (check && t->cp < 0x20 && t->cp != '\t' && t->cp != '\n' &&
+		    t->cp != '\r')
+			return refuse(w, "control character U+%04X", t->cp);
+		w->units += utf16_of(t->cp);
+	}
+	w->i += t->len;
+	return 0;
+}
+
+/* Close the tags open in w, innermost first. */
+static void
+put_end_tags(struct tghtml *h, const struct walk *w)
+{
+	for (int k = w->depth; k-- > 0; ) {
+		raw_str(h, "</");
+		raw_str(h, tag_at(w, k)->name);
+		raw_str(h, ">");
+	}
+}
+
 int
 tghtml_check(const char *html, size_t n, size_t *units, char *err,
     size_t errsize)
 {
-	const unsigned char *p = (const unsigned char *)html;
-	char stack[CHECK_DEPTH][16];
-	int depth = 0;
-	size_t i = 0, count = 0;
+	struct walk w;
+	struct token t;
 
-#define FAIL(...) do { \
-	char why_[160]; \
-	snprintf(why_, sizeof why_, __VA_ARGS__); \
-	snprintf(err, errsize, "byte %zu: %s", i, why_); \
-	return -1; \
-} while (0)
-
-	while (i < n) {
-		unsigned cp;
-		int bad;
-		size_t len;
-
-		if (html[i] == '<') {
-			struct tag t;
-			int closing;
-
-			if ((len = parse_tag(html + i, n - i, &closing, &t)) == 0)
-				FAIL("%s", t.why);
-			if (closing) {
-				if (depth == 0)
-					FAIL("end tag </%s> without start tag",
-					    t.name);
-				if (strcmp(stack[depth - 1], t.name) != 0)
-					FAIL("end tag </%s>, expected </%s>",
-					    t.name, stack[depth - 1]);
-				depth--;
-			} else {
-				int in_code = 0, in_pre = 0;
-
-				if (!tag_allowed(&t))
-					FAIL("unsupported tag or attribute "
-					    "<%s>", t.name);
-				for (int k = 0; k < depth; k++) {
-					if (strcmp(stack[k], t.name) == 0 &&
-					    (strcmp(t.name, "a") == 0 ||
-					    strcmp(t.name, "blockquote") == 0))
-						FAIL("nested <%s>", t.name);
-					if (strcmp(stack[k], "code") == 0)
-						in_code = 1;
-					if (strcmp(stack[k], "pre") == 0)
-						in_pre = 1;
-				}
-				if (in_code || (in_pre && !(strcmp(t.name,
-				    "code") == 0 && depth > 0 &&
-				    strcmp(stack[depth - 1], "pre") == 0)))
-					FAIL("<%s> inside <code>/<pre>", t.name);
-				if (depth == CHECK_DEPTH)
-					FAIL("tags nested too deep");
-				snprintf(stack[depth++], 16, "%s", t.name);
-			}
-			i += len;
-			continue;
+	walk_init(&w, html, n, MARKUP_CHECK);
+	while (w.i < n) {
+		lex(&w, &t);
+		if (take(&w, &t) < 0) {
+			snprintf(err, errsize, "%s", w.err);
+			return -1;
 		}
-		if (html[i] == '&') {
-			if (entity(html + i, n - i, &cp, &len) < 0)
-				FAIL("\"&\" not starting a known entity "
-				    "(write &amp;)");
-			count += utf16_of(cp);
-			i += len;
-			continue;
-		}
-		len = utf8_decode(p + i, n - i, &cp, &bad);
-		if (bad)
-			FAIL("invalid UTF-8");
-		if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r'))
-			FAIL("control character U+%04X", cp);
-		count += utf16_of(cp);
-		i += len;
 	}
-	if (depth > 0)
-		FAIL("tag <%s> not closed", stack[depth - 1]);
-#undef FAIL
-	*units = count;
+	if (w.depth > 0) {
+		refuse(&w, "tag <%s> not closed", tag_at(&w, w.depth - 1)->name);
+		snprintf(err, errsize, "%s", w.err);
+		return -1;
+	}
+	*units = w.units;
 	return 0;
 }
-
-/* Cutting and plain rendering (input already checked) */
 
 char *
 tghtml_cut(const char *html, size_t n, size_t max_units, size_t *outlen)
 {
-	const unsigned char *p = (const unsigned char *)html;
-	char stack[CHECK_DEPTH][16];
-	int depth = 0, cut = 0;
-	size_t i = 0, count = 0, total, room;
+	struct walk w;
+	struct token t;
 	struct tghtml h;
+	size_t total, room;
+	int cut = 0;
 	char err[8];
 
 	if (tghtml_check(html, n, &total, err, sizeof err) < 0)
 		return NULL;
 	room = total <= max_units ? total : max_units ? max_units - 1 : 0;
-	while (i < n) {
-		unsigned cp;
-		int bad;
-		size_t len;
-
-		if (html[i] == '<') {
-			struct tag t;
-			int closing;
-
-			len = parse_tag(html + i, n - i, &closing, &t);
-			if (closing)
-				depth--;
-			else
-				snprintf(stack[depth++], 16, "%s", t.name);
-			i += len;
-			continue;
-		}
-		if (html[i] == '&')
-			entity(html + i, n - i, &cp, &len);
-		else
-			len = utf8_decode(p + i, n - i, &cp, &bad);
-		if (count + utf16_of(cp) > room) {
+	walk_init(&w, html, n, MARKUP_CHECK);
+	while (w.i < n) {
+		lex(&w, &t);
+		if (t.kind != TOKEN_TAG && w.units + utf16_of(t.cp) > room) {
 			cut = 1;
 			break;
 		}
-		count += utf16_of(cp);
-		i += len;
+		take(&w, &t);
 	}
 	tghtml_init(&h);
-	raw(&h, html, i);
+	raw(&h, html, w.i);
 	if (cut && max_units > 0)
 		raw_str(&h, TGHTML_ELLIPSIS);
-	while (depth > 0) {
-		raw_str(&h, "</");
-		raw_str(&h, stack[--depth]);
-		raw_str(&h, ">");
-	}
+	put_end_tags(&h, &w);
 	return tghtml_finish(&h, outlen);
 }
 
 char *
-tghtml_plain(const char *html, size_t n)
+tghtml_plain(const char *html, size_t n, enum tghtml_plain style)
 {
-	const unsigned char *p = (const unsigned char *)html;
-	struct tghtml h;
-	size_t i = 0, link_start = 0;
-	char href[2048] = "";
-	int quote = 0;
+	int terminal = style == TGHTML_PLAIN_TERMINAL;
+	struct walk w;
+	struct token t;
+	struct tghtml h, href;
+	size_t label = 0;
+	int link = 0, quote = 0;
 
 	tghtml_init(&h);
-	while (i < n) {
-		unsigned cp;
-		int bad;
-		size_t len;
-		char enc[4];
+	tghtml_init(&href);
+	walk_init(&w, html, n, MARKUP_KNOWN);
+	while (w.i < n) {
+		const char *name;
 
-		if (html[i] == '<') {
-			struct tag t;
-			int closing;
+		lex(&w, &t);
+		name = t.tag.name;	/* meaningful for a TOKEN_TAG only */
+		if (t.kind == TOKEN_TAG && strcmp(name, "a") == 0 &&
+		    !t.tag.closing) {
+			tghtml_rewind(&href, 0, 0);
+			put_decoded(&href, html + w.i + t.tag.href_off,
+			    t.tag.href_len);
+			link = terminal || t.tag.has_href;
+			label = h.len;
+		} else if (t.kind == TOKEN_TAG && strcmp(name, "a") == 0) {
+			size_t tl = h.len - label;
 
-			len = parse_tag(html + i, n - i, &closing, &t);
-			if (len == 0) {	/* not checked: show it as it is */
-				raw(&h, "<", 1);
-				i++;
-				continue;
+			if (link && (terminal || href.len > 0) &&
+			    !(tl == href.len && (tl == 0 ||
+			    memcmp(h.buf + label, href.buf, tl) == 0))) {
+				raw_str(&h, terminal ? " <" : " (");
+				raw(&h, href.buf, href.len);
+				raw_str(&h, terminal ? ">" : ")");
 			}
-			if (!closing && strcmp(t.name, "a") == 0) {
-				snprintf(href, sizeof href, "%s", t.href);
-				link_start = h.len;
-			} else if (closing && strcmp(t.name, "a") == 0) {
-				size_t tl = h.len - link_start;
-
-				if (tl != strlen(href) ||
-				    memcmp(h.buf + link_start, href, tl) != 0) {
-					raw_str(&h, " <");
-					raw_str(&h, href);
-					raw_str(&h, ">");
-				}
-			} else if (strcmp(t.name, "blockquote") == 0) {
-				quote = !closing;
+			link = 0;
+		} else if (t.kind == TOKEN_TAG) {
+			if (terminal && strcmp(name, "blockquote") == 0) {
+				quote = !t.tag.closing;
 				if (quote)
 					raw_str(&h, "\xe2\x94\x82 ");
 			}
-			i += len;
-			continue;
+		} else if (t.kind == TOKEN_ENTITY) {
+			char enc[4];
+
+			raw(&h, enc, bytes_utf8_encode(t.cp, enc));
+		} else {
+			raw(&h, html + w.i, t.len);
+			if (terminal && quote && t.cp == '\n')
+				raw_str(&h, "\xe2\x94\x82 ");
 		}
-		if (html[i] == '&' && entity(html + i, n - i, &cp, &len) == 0) {
-			raw(&h, enc, utf8_encode(cp, enc));
-			i += len;
-			continue;
-		}
-		len = utf8_decode(p + i, n - i, &cp, &bad);
-		raw(&h, html + i, len);
-		if (cp == '\n' && quote)
-			raw_str(&h, "\xe2\x94\x82 ");
-		i += len;
+		take(&w, &t);
 	}
+	if (href.failed || w.failed)
+		h.failed = 1;
+	tghtml_free(&href);
+	walk_free(&w);
 	return tghtml_finish(&h, NULL);
+}
+
+/* Splitting */
+
+/* A split's place in the text: the walk there, and whether the part that
+ * ends there holds anything but white space. */
+struct split_at {
+	struct walk w;
+	int visible;
+};
+
+/* Append the part from start to end: the tags open at start opened
+ * again, the text without its trailing line ends, the tags open at end
+ * closed.  A part with nothing visible is left out. */
+static int
+add_part(char ***parts, size_t *nparts, const struct walk *start,
+    const struct split_at *end)
+{
+	const char *s = start->s;
+	size_t from = start->i, to = end->w.i;
+	struct tghtml h;
+	char *part, **np;
+
+	if (!end->visible)
+		return 0;
+	while (to > from && (s[to - 1] == '\n' || s[to - 1] == '\r'))
+		to--;
+	tghtml_init(&h);
+	for (int k = 0; k < start->depth; k++)
+		raw(&h, s + tag_at(start, k)->off, tag_at(start, k)->len);
+	raw(&h, s + from, to - from);
+	put_end_tags(&h, &end->w);
+	if ((part = tghtml_finish(&h, NULL)) == NULL)
+		return -1;
+	if ((np = realloc(*parts, (*nparts + 1) * sizeof *np)) == NULL) {
+		free(part);
+		return -1;
+	}
+	*parts = np;
+	(*parts)[(*nparts)++] = part;
+	return 0;
+}
+
+void
+tghtml_parts_free(char **parts, size_t nparts)
+{
+	for (size_t i = 0; i < nparts; i++)
+		free(parts[i]);
+	free(parts);
+}
+
+/* What the walk's end tags would take once t is taken. */
+static size_t
+close_after(const struct walk *w, const struct token *t)
+{
+	if (t->kind != TOKEN_TAG)
+		return w->close;
+	if (!t->tag.closing)
+		return w->close + strlen(t->tag.name) + 3;
+	if (w->depth > 0 && strcmp(tag_at(w, w->depth - 1)->name,
+	    t->tag.name) == 0)
+		return w->close - (strlen(t->tag.name) + 3);
+	return w->close;
+}
+
+static int
+is_blank(unsigned cp)
+{
+	return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\v' ||
+	    cp == '\f' || cp == '\r';
+}
+
+int
+tghtml_split(const char *text, size_t n, int html, size_t limit,
+    char ***parts, size_t *nparts)
+{
+	struct split_at start, run, at_nl, at_sp;
+	int rc = -1;
+
+	*parts = NULL;
+	*nparts = 0;
+	walk_init(&start.w, text, n, html ? MARKUP_KNOWN : MARKUP_NONE);
+	walk_init(&run.w, text, n, start.w.markup);
+	walk_init(&at_nl.w, text, n, start.w.markup);
+	walk_init(&at_sp.w, text, n, start.w.markup);
+	while (start.w.i < n) {
+		/* Measured raw, as sent: tags and entities by their bytes. */
+		size_t units = start.w.reopen;
+		struct split_at *end;
+		int nl = 0, sp = 0;
+
+		if (walk_copy(&run.w, &start.w) < 0)
+			goto out;
+		run.visible = 0;
+		while (run.w.i < n) {
+			struct token t;
+			size_t cost;
+
+			lex(&run.w, &t);
+			cost = t.kind == TOKEN_CHAR ? utf16_of(t.cp) : t.len;
+			if (units + cost + close_after(&run.w, &t) > limit)
+				break;
+			units += cost;
+			take(&run.w, &t);
+			if (run.w.failed)
+				goto out;
+			if (t.kind == TOKEN_ENTITY ||
+			    (t.kind == TOKEN_CHAR && !is_blank(t.cp)))
+				run.visible = 1;
+			if (t.kind == TOKEN_CHAR && t.cp == '\n') {
+				if (walk_copy(&at_nl.w, &run.w) < 0)
+					goto out;
+				at_nl.visible = run.visible;
+				nl = 1;
+			} else if (t.kind == TOKEN_CHAR && t.cp == ' ') {
+				if (walk_copy(&at_sp.w, &run.w) < 0)
+					goto out;
+				at_sp.visible = run.visible;
+				sp = 1;
+			}
+		}
+		end = run.w.i == n ? &run : nl ? &at_nl : sp ? &at_sp : &run;
+		if (end->w.i == start.w.i)
+			goto out;	/* not even one token fits */
+		if (add_part(parts, nparts, &start.w, end) < 0 ||
+		    walk_copy(&start.w, &end->w) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0) {
+		tghtml_parts_free(*parts, *nparts);
+		*parts = NULL;
+		*nparts = 0;
+	}
+	walk_free(&start.w);
+	walk_free(&run.w);
+	walk_free(&at_nl.w);
+	walk_free(&at_sp.w);
+	return rc;
 }

@@ -1,13 +1,17 @@
 /*
- * tghtml: text for Telegram's HTML parse mode.
+ * tghtml: text for Telegram's HTML parse mode, the one place that knows
+ * its rules.
  *
  * Telegram knows only the entities &lt; &gt; &amp; &quot; and numeric
  * ones, a fixed set of tags, and limits a message to 4096 UTF-16 code
  * units counted after parsing (tags removed, entities decoded).  This
  * module builds such text with tags always balanced, escapes untrusted
  * values, counts what Telegram counts, checks text as strictly as
- * Telegram does, and cuts text to a length without ever splitting a tag,
- * an entity or a character.
+ * Telegram does, cuts text to a length without ever splitting a tag, an
+ * entity or a character, splits a text Telegram found too long into
+ * parts, and renders text as plain text (for a terminal, or for a resend
+ * Telegram could not parse).  One tokenizer and one walk over the open
+ * tags serve check, cut, split and plain; UTF-8 is read by lib/bytes.
  *
  * Nothing here exits or prints.  Memory errors are sticky: a builder
  * that failed to grow reports it from tghtml_finish().
@@ -94,10 +98,41 @@ int tghtml_check(const char *html, size_t n, size_t *units,
 char *tghtml_cut(const char *html, size_t n, size_t max_units, size_t *outlen);
 
 /*
- * Render for a terminal: tags removed, entities decoded, links shown as
- * "text <url>" when the text is not the URL itself, blockquote lines
- * prefixed with "│ ".  The caller frees the result.
+ * Plain text: tags removed, &lt; &gt; &amp; &quot; and numeric entities
+ * decoded.  Only tags with a name Telegram knows (in any case, whatever
+ * their attributes, a quoted value read to its closing quote) are tags;
+ * anything else, a "<module>" or an "&apos;", is kept as written.  The
+ * caller frees the result; NULL when memory ran out.
+ *   TGHTML_PLAIN_TERMINAL  for a terminal (sentry-fmt --preview): a link
+ *     shows "text <url>" when the text is not the URL itself, blockquote
+ *     lines are prefixed with "│ ".
+ *   TGHTML_PLAIN_RESEND  the text tg-send sends without parse_mode after
+ *     "can't parse entities": a link with a non-empty href shows "label
+ *     (url)" when the label is not the URL itself.
  */
-char *tghtml_plain(const char *html, size_t n);
+enum tghtml_plain {
+	TGHTML_PLAIN_TERMINAL,
+	TGHTML_PLAIN_RESEND
+};
+char *tghtml_plain(const char *html, size_t n, enum tghtml_plain style);
+
+/*
+ * Split text[0..n) into parts of at most limit units, at line ends
+ * where possible, else at a space, else between characters (never inside
+ * a tag, an entity or a character).  The measure is the raw text's: a
+ * character counts its UTF-16 units, a tag or an entity its bytes, so a
+ * part is never longer for Telegram than it is here.  With html set, tags
+ * are read as tghtml_plain reads them, and the tags open at a cut are
+ * closed at the end of the part and opened again at the start of the
+ * next, so every part parses on its own; without it the text has no
+ * markup.  Line ends ending a part are dropped; parts with nothing but
+ * white space are left out.  0 with *parts (a malloc'd array of malloc'd
+ * strings, freed with tghtml_parts_free) and *nparts set; -1 when limit
+ * is too small to make progress (the tags to reopen and close leave no
+ * room) or memory ran out.
+ */
+int tghtml_split(const char *text, size_t n, int html, size_t limit,
+    char ***parts, size_t *nparts);
+void tghtml_parts_free(char **parts, size_t nparts);
 
 #endif

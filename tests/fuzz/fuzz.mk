@@ -36,37 +36,37 @@ FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -DSENTRY_TG_VERSION='"$(VERSION)"' \
 # tests/fuzz/fuzz_NAME.o) and its libraries.  Seeds: tests/fuzz/corpus/NAME.
 # Inputs that once crashed: tests/fuzz/regress/NAME (replayed, never lost).
 FUZZ_TARGETS += ndjson
-fuzz_ndjson_OBJS = lib/ndjson.o lib/jvx.o lib/diag.o
+fuzz_ndjson_OBJS = lib/ndjson.o lib/bytes.o lib/jvx.o lib/diag.o
 fuzz_ndjson_LIBS = -ljq
 FUZZ_TARGETS += jvx
-fuzz_jvx_OBJS = lib/jvx.o lib/jsonstr.o
+fuzz_jvx_OBJS = lib/jvx.o lib/bytes.o
 fuzz_jvx_LIBS = -ljq
 FUZZ_TARGETS += dotenv
 fuzz_dotenv_OBJS = lib/dotenv.o lib/secret.o
 FUZZ_TARGETS += clock
 fuzz_clock_OBJS = lib/clock.o
 FUZZ_TARGETS += tghtml
-fuzz_tghtml_OBJS = lib/tghtml.o
+fuzz_tghtml_OBJS = lib/tghtml.o lib/bytes.o
 FUZZ_TARGETS += fmt
-fuzz_fmt_OBJS = lib/fmt.o lib/tghtml.o lib/jvx.o lib/clock.o lib/diag.o
+fuzz_fmt_OBJS = lib/fmt.o lib/tghtml.o lib/bytes.o lib/jvx.o lib/clock.o lib/diag.o
 fuzz_fmt_LIBS = -ljq -lm
 FUZZ_TARGETS += template
-fuzz_template_OBJS = lib/template.o lib/fmt.o lib/tghtml.o lib/jvx.o \
+fuzz_template_OBJS = lib/template.o lib/fmt.o lib/tghtml.o lib/bytes.o lib/jvx.o \
 	lib/clock.o lib/diag.o
 fuzz_template_LIBS = -ljq -lm
 # Modules of tools still being written join when their file exists.
 ifneq ($(wildcard lib/http.c),)
 FUZZ_TARGETS += http
-fuzz_http_OBJS = lib/http.o lib/jsonstr.o
+fuzz_http_OBJS = lib/http.o lib/bytes.o
 endif
 ifneq ($(wildcard lib/jsonstr.c),)
 FUZZ_TARGETS += jsonstr
-fuzz_jsonstr_OBJS = lib/jsonstr.o lib/jvx.o
+fuzz_jsonstr_OBJS = lib/jsonstr.o lib/bytes.o lib/jvx.o
 fuzz_jsonstr_LIBS = -ljq
 endif
 ifneq ($(wildcard lib/alert.c),)
 FUZZ_TARGETS += alert
-fuzz_alert_OBJS = lib/alert.o lib/jvx.o lib/clock.o lib/jsonstr.o
+fuzz_alert_OBJS = lib/alert.o lib/jvx.o lib/clock.o lib/bytes.o
 fuzz_alert_LIBS = -ljq -lm
 endif
 ifneq ($(wildcard lib/tgapi.c),)
@@ -130,5 +130,5 @@ check-valgrind:
 
 # Regressions for what the fuzzers found, as a Check suite in make check.
 UNIT_TESTS += check_hostile
-check_hostile_OBJS = lib/fmt.o lib/tghtml.o lib/jvx.o lib/clock.o lib/diag.o
+check_hostile_OBJS = lib/fmt.o lib/tghtml.o lib/bytes.o lib/jvx.o lib/clock.o lib/diag.o
 check_hostile_LIBS = -ljq -lm

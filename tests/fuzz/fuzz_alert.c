@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "alert.h"
-#include "jsonstr.h"
+#include "bytes.h"
 #include "jvx.h"
 #include "fuzz.h"
 
@@ -31,7 +31,7 @@ text_field(const jv *a, const char *key, size_t max)
 			size_t n = (size_t)jv_string_length_bytes(jv_copy(v));
 
 			fuzz_assert(n <= max + 8);	/* + an ellipsis */
-			fuzz_assert(jsonstr_utf8_valid(s, n));
+			fuzz_assert(bytes_utf8_valid(s, n));
 		}
 	}
 	jv_free(v);

@@ -2,12 +2,12 @@
  * fuzz_jvx: kind-checked access on arbitrary JSON with arbitrary paths.
  * Input: a path, a newline, then JSON text.  No access may assert (libjq
  * kills the process on a wrong-kind accessor) or leak.  Also checks
- * jsonstr_utf8_valid against libjq's own decoder: bytes are valid exactly
+ * bytes_utf8_valid against libjq's own decoder: bytes are valid exactly
  * when jv_string_sized keeps them unchanged.
  */
 #include <string.h>
 
-#include "jsonstr.h"
+#include "bytes.h"
 #include "jvx.h"
 #include "fuzz.h"
 
@@ -47,7 +47,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int valid;
 
 	/* The UTF-8 validator against libjq's decoder, on the whole input. */
-	valid = jsonstr_utf8_valid(data, size);
+	valid = bytes_utf8_valid(data, size);
 	s = jv_string_sized((const char *)data, (int)size);
 	fuzz_assert(valid == ((size_t)jv_string_length_bytes(jv_copy(s)) ==
 	    size && memcmp(jv_string_value(s), data, size) == 0));
@@ -77,7 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	root = jvx_set_str(jvx_is(&root, JV_KIND_OBJECT) ? root :
 	    (jv_free(root), jv_object()), path, path);
 	if (plen > 0 && plen < 256 && memchr(path, '.', plen) == NULL &&
-	    jsonstr_utf8_valid(path, plen)) {
+	    bytes_utf8_valid(path, plen)) {
 		const char *back = jvx_str(&root, path);
 
 		fuzz_assert(back != NULL && strcmp(back, path) == 0);

@@ -1,10 +1,15 @@
 /*
- * fuzz_tghtml: Telegram HTML escaping, checking and trimming.
- * The first byte picks a length budget; the rest is used twice:
+ * fuzz_tghtml: Telegram HTML escaping, checking, trimming, splitting and
+ * plain text.  The first byte picks a length budget; the rest is used
+ * three times:
  *  - as untrusted text for the builder (inside a few tags): the result
  *    must pass tghtml_check within the budget;
  *  - as HTML for tghtml_check: when it passes, tghtml_cut to the budget
- *    must pass again within the budget, and tghtml_plain must not fail.
+ *    must pass again within the budget, and tghtml_plain must not fail;
+ *  - as what tg-send meets (any bytes): tghtml_split as HTML and as text
+ *    gives parts within the budget, each with something visible, and
+ *    parts that pass tghtml_check when the whole did; the plain-text
+ *    resend never fails.
  */
 #include <string.h>
 #include <stdlib.h>
@@ -30,6 +35,31 @@ check_ok(const char *html, size_t len, size_t max_units)
 	}
 	fuzz_assert(units <= max_units);
 	fuzz_assert(units <= tghtml_utf16_units(html, len));
+}
+
+/* Split as tg-send does when Telegram says the text is too long. */
+static void
+split_ok(const char *text, size_t size, int html, size_t limit, int valid)
+{
+	char **parts, err[256];
+	size_t n, units;
+
+	if (tghtml_split(text, size, html, limit, &parts, &n) < 0)
+		return;		/* the limit leaves no room: tg-send gives up */
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(parts[i]), k;
+
+		fuzz_assert(tghtml_utf16_units(parts[i], len) <= limit);
+		for (k = 0; k < len && strchr(" \t\n\v\f\r", parts[i][k]); k++)
+			;
+		fuzz_assert(k < len);
+		if (html && valid &&
+		    tghtml_check(parts[i], len, &units, err, sizeof err) != 0) {
+			fprintf(stderr, "part %zu: %s\n", i, err);
+			fuzz_assert(!"a part of valid HTML is valid");
+		}
+	}
+	tghtml_parts_free(parts, n);
 }
 
 int
@@ -74,11 +104,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_assert(strlen(out) == len);
 		check_ok(out, len, max_units);
 		free(out);
-		out = tghtml_plain((const char *)data, size);
+		out = tghtml_plain((const char *)data, size,
+		    TGHTML_PLAIN_TERMINAL);
 		fuzz_assert(out != NULL);
 		free(out);
 	} else {
 		fuzz_assert(err[0] != '\0');
+	}
+
+	/* tg-send: split (measured raw, so within any budget that leaves
+	 * room) and the plain-text resend, on anything. */
+	{
+		/* tg-send's texts are C strings: up to a NUL. */
+		size_t tlen = strnlen((const char *)data, size);
+		int valid = tghtml_check((const char *)data, tlen, &units, err,
+		    sizeof err) == 0;
+
+		split_ok((const char *)data, tlen, 1, 6 + max_units, valid);
+		split_ok((const char *)data, tlen, 0, 1 + max_units, 0);
+		out = tghtml_plain((const char *)data, tlen,
+		    TGHTML_PLAIN_RESEND);
+		fuzz_assert(out != NULL);
+		free(out);
 	}
 	return 0;
 }

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "alert.h"
-#include "jsonstr.h"
+#include "bytes.h"
 #include "jvx.h"
 
 /* The alert view of a body, parsed as sentry-verify parses it. */
@@ -484,7 +484,7 @@ START_TEST(long_text_is_cut_on_a_character)
 	a = norm(body, NULL, NULL);
 	title = jvx_str(&a, "title");
 	ck_assert_uint_le(strlen(title), ALERT_TEXT_MAX);
-	ck_assert(jsonstr_utf8_valid(title, strlen(title)));
+	ck_assert(bytes_utf8_valid(title, strlen(title)));
 	ck_assert_str_eq(title + strlen(title) - 3, "\xe2\x80\xa6");
 	jv_free(a);
 	free(body);

@@ -1,4 +1,4 @@
-/* Unit tests: lib/jsonstr (escaping, UTF-8, base64, buffered output). */
+/* Unit tests: lib/jsonstr (escaping, base64 output, buffered output). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,9 +60,6 @@ START_TEST(utf8_passed_and_invalid_marked)
 	ck_assert_int_eq(v, 0);
 	escaped("\xe2\x82", 2, &v);		/* cut short */
 	ck_assert_int_eq(v, 0);
-	ck_assert_int_eq(jsonstr_utf8_valid("\xe2\x82\xac", 3), 1);
-	ck_assert_int_eq(jsonstr_utf8_valid("\xe2\x82", 2), 0);
-	ck_assert_int_eq(jsonstr_utf8_valid("\x80", 1), 0);
 }
 END_TEST
 
@@ -129,19 +126,6 @@ START_TEST(numbers_lower_and_errors)
 }
 END_TEST
 
-START_TEST(utf8_validation_edges)
-{
-	ck_assert(jsonstr_utf8_valid("plain", 5));
-	ck_assert(jsonstr_utf8_valid("\xd0\x9f\xd1\x80\xd0\xb8", 6));	/* При */
-	ck_assert(jsonstr_utf8_valid("\xf0\x9f\x9a\xa8", 4));		/* 🚨 */
-	ck_assert(!jsonstr_utf8_valid("\xc0\xaf", 2));		/* overlong */
-	ck_assert(!jsonstr_utf8_valid("\xed\xa0\xbd", 3));		/* surrogate */
-	ck_assert(!jsonstr_utf8_valid("\xf0\x9f\x9a", 3));		/* cut short */
-	ck_assert(!jsonstr_utf8_valid("\xff", 1));
-	ck_assert(!jsonstr_utf8_valid("\xf4\x90\x80\x80", 4));	/* > U+10FFFF */
-}
-END_TEST
-
 int
 main(void)
 {
@@ -154,7 +138,6 @@ main(void)
 	tcase_add_test(tc, utf8_passed_and_invalid_marked);
 	tcase_add_test(tc, base64);
 	tcase_add_test(tc, numbers_lower_and_errors);
-	tcase_add_test(tc, utf8_validation_edges);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

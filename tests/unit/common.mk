@@ -1,6 +1,6 @@
 # Unit tests of the modules every tool shares.
 UNIT_TESTS += check_ndjson check_jvx check_dotenv check_clock check_diag
-check_ndjson_OBJS = lib/ndjson.o lib/jvx.o lib/diag.o
+check_ndjson_OBJS = lib/ndjson.o lib/bytes.o lib/jvx.o lib/diag.o
 check_ndjson_LIBS = -ljq
 check_jvx_OBJS = lib/jvx.o
 check_jvx_LIBS = -ljq
