@@ -34,7 +34,24 @@ user=$(sysusers_user "$R" $P/lib/sysusers.d)
 [ -n "$user" ] || fail "sysusers.d/sentry-tg.conf: no user ('u NAME ...') in $P/lib/sysusers.d"
 grep -q "^d /var/lib/sentry-tg 0700 $user $user" "$R$P/lib/tmpfiles.d/sentry-tg.conf" ||
 	fail "tmpfiles.d/sentry-tg.conf: no 0700 /var/lib/sentry-tg for $user"
-pass "sysusers.d creates user $user, tmpfiles.d its spool"
+pass "sysusers.d names user $user, tmpfiles.d its spool"
+# What systemd-sysusers and systemd-tmpfiles make of them, in a root of
+# their own (chown needs root).
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ok - # SKIP systemd-sysusers and systemd-tmpfiles: not root"
+elif have_or_skip systemd-sysusers "systemd-sysusers and systemd-tmpfiles"; then
+	mkdir -p "$T/sys/etc"
+	systemd-sysusers --root="$T/sys" "$R$P/lib/sysusers.d/sentry-tg.conf" >"$T/sys.out" 2>&1 ||
+		fail "systemd-sysusers: $(tail -2 "$T/sys.out")"
+	pw=$(grep "^$user:" "$T/sys/etc/passwd") || fail "systemd-sysusers created no $user: $(cat "$T/sys.out")"
+	case $pw in *:/var/lib/sentry-tg:/usr/sbin/nologin) ;; *) fail "passwd: $pw" ;; esac
+	systemd-tmpfiles --root="$T/sys" --create "$R$P/lib/tmpfiles.d/sentry-tg.conf" >"$T/sys.out" 2>&1 ||
+		fail "systemd-tmpfiles: $(tail -2 "$T/sys.out")"
+	uid=$(echo "$pw" | cut -d: -f3)
+	[ "$(stat -c '%a %u' "$T/sys/var/lib/sentry-tg")" = "700 $uid" ] ||
+		fail "spool: $(stat -c '%a %u' "$T/sys/var/lib/sentry-tg" 2>&1), want 700 $uid"
+	pass "systemd-sysusers creates $user (no shell, home the spool); systemd-tmpfiles its spool, 0700"
+fi
 
 check_units "$R" $P/lib/systemd/system $P/bin "$user" >"$T/units" ||
 	fail "units: $(head -3 "$T/units")"
