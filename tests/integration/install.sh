@@ -5,10 +5,13 @@
 # files, the docs and the examples; make uninstall takes it all away.
 . "$(dirname "$0")/common.inc"
 . "$(dirname "$0")/install.inc"
+# The make that runs this test (make check, dh_auto_test) must not pass its
+# flags and command-line variables (PREFIX=, -w ...) to the makes below.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 R=$T/root P=/opt/stg
-make -s -C "$TOP" B="$BIN" install DESTDIR="$R" PREFIX=$P >"$T/make.out" 2>&1 ||
+make -s --no-print-directory -C "$TOP" B="$BIN" install DESTDIR="$R" PREFIX=$P >"$T/make.out" 2>&1 ||
 	fail "make install: $(tail -3 "$T/make.out")"
-tools=$(make -s -C "$TOP" print-TOOLS)
+tools=$(make -s --no-print-directory -C "$TOP" print-TOOLS)
 [ -n "$tools" ] || fail "make print-TOOLS: nothing"
 for t in $tools sentry-tg-relay; do
 	[ -x "$R$P/bin/$t" ] || fail "$t not installed in DESTDIR/PREFIX/bin"
@@ -70,7 +73,7 @@ if have_or_skip systemd-analyze "systemd-analyze verify"; then
 fi
 
 ex=$R$P/share/doc/sentry-tg/examples
-for f in $(make -s -C "$TOP" print-EXAMPLES); do
+for f in $(make -s --no-print-directory -C "$TOP" print-EXAMPLES); do
 	[ -f "$ex/${f##*/}" ] || fail "$f not installed in share/doc/sentry-tg/examples"
 	cmp -s "$TOP/$f" "$ex/${f##*/}" || grep -q '@BINDIR@' "$TOP/$f" ||
 		fail "$f changed on its way to the examples"
@@ -85,7 +88,7 @@ done
 pass "docs and examples in share/doc/sentry-tg (inetd.conf runs $P/bin/sentry-recv)"
 
 # install-systemd alone, to a unit directory of one's choosing.
-make -s -C "$TOP" B="$BIN" install-systemd DESTDIR="$T/sd" PREFIX=/usr \
+make -s --no-print-directory -C "$TOP" B="$BIN" install-systemd DESTDIR="$T/sd" PREFIX=/usr \
 	SYSTEMDUNITDIR=/etc/systemd/system >"$T/make.out" 2>&1 ||
 	fail "make install-systemd: $(tail -3 "$T/make.out")"
 grep -q '^ExecStart=/usr/bin/sentry-tg-relay$' "$T/sd/etc/systemd/system/sentry-tg-chain.service" ||
@@ -93,7 +96,7 @@ grep -q '^ExecStart=/usr/bin/sentry-tg-relay$' "$T/sd/etc/systemd/system/sentry-
 [ -f "$T/sd/usr/lib/sysusers.d/sentry-tg.conf" ] || fail "install-systemd: no sysusers.d file"
 pass "make install-systemd honours SYSTEMDUNITDIR and DESTDIR"
 
-make -s -C "$TOP" B="$BIN" uninstall DESTDIR="$R" PREFIX=$P >"$T/make.out" 2>&1 ||
+make -s --no-print-directory -C "$TOP" B="$BIN" uninstall DESTDIR="$R" PREFIX=$P >"$T/make.out" 2>&1 ||
 	fail "make uninstall: $(tail -3 "$T/make.out")"
 left=$(find "$R" -type f)
 [ -z "$left" ] || fail "make uninstall left $(echo "$left" | head -3)"
