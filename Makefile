@@ -142,7 +142,8 @@ deb:
 	rm -rf $(DEB_B) && mkdir -p $(DEB_B)/sentry-tg-$(VERSION)
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 		git ls-files -z --cached --others --exclude-standard; \
-	else find . -path ./.git -prune -o -path './$(B)' -prune -o -type f -print0; \
+	else find . -path ./.git -prune -o -path './$(patsubst $(CURDIR)/%,%,$(abspath $(B)))' \
+		-prune -o -type f -print0; \
 	fi | xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
 		tar -c --null -T - | tar -x -C $(DEB_B)/sentry-tg-$(VERSION)
 	# Nothing of this make may reach the copy's: B=... from the command
