@@ -415,3 +415,89 @@ throttle_load(struct throttle *t, const jv *saved)
 	jv_free(issues);
 	return ok;
 }
+
+/* The index of the group named key in groups, or -1. */
+static int
+group_index(const jv *groups, const jv *key)
+{
+	int n = jv_array_length(jv_copy(*groups));
+
+	for (int i = 0; i < n; i++) {
+		jv g = jv_array_get(jv_copy(*groups), i);
+		int same = jv_equal(jvx_get(&g, "group"), jv_copy(*key));
+
+		jv_free(g);
+		if (same)
+			return i;
+	}
+	return -1;
+}
+
+static jv
+new_group(jv key)
+{
+	jv g = jv_object_set(jv_object(), jv_string("group"), key);
+
+	g = jv_object_set(g, jv_string("issues"), jv_array());
+	g = jv_object_set(g, jv_string("total"), jv_number(0));
+	return jv_object_set(g, jv_string("omitted"), jv_number(0));
+}
+
+/* Add n to the number at g.key: the new g. */
+static jv
+add_to(jv g, const char *key, double n)
+{
+	double now = 0;
+
+	jvx_num(&g, key, 0, &now);
+	return jv_object_set(g, jv_string(key), jv_number(now + n));
+}
+
+jv
+throttle_digest_groups(struct throttle *t, jv first, size_t max_list,
+    jv (*group_of)(const jv *info, void *ctx), void *ctx)
+{
+	unsigned long total, omitted, listed = 0;
+	jv all = throttle_digest(t, (size_t)-1, &total, &omitted);
+	jv groups = jv_array_append(jv_array(), new_group(first));
+	int n = jv_array_length(jv_copy(all));
+
+	for (int i = 0; i < n; i++) {
+		jv issue = jv_array_get(jv_copy(all), i);
+		jv key = group_of(&issue, ctx);
+		int at = group_index(&groups, &key);
+		double count = 0;
+		jv g, list;
+
+		if (at < 0) {
+			at = jv_array_length(jv_copy(groups));
+			g = new_group(key);
+		} else {
+			jv_free(key);
+			g = jv_array_get(jv_copy(groups), at);
+			/* g's only reference, so the sets below need no copy */
+			groups = jv_array_set(groups, at, jv_null());
+		}
+		jvx_num(&issue, "count", 0, &count);
+		listed += (unsigned long)count;
+		g = add_to(g, "total", count);
+		list = jvx_get(&g, "issues");
+		g = jv_object_set(g, jv_string("issues"), jv_null());
+		if ((size_t)jv_array_length(jv_copy(list)) < max_list) {
+			g = jv_object_set(g, jv_string("issues"),
+			    jv_array_append(list, issue));
+		} else {
+			jv_free(issue);
+			g = jv_object_set(g, jv_string("issues"), list);
+			g = add_to(g, "omitted", 1);
+		}
+		groups = jv_array_set(groups, at, g);
+	}
+	jv_free(all);
+	/* the records of issues the table had to forget: the first group */
+	jv g = jv_array_get(jv_copy(groups), 0);
+
+	g = add_to(g, "total", (double)(total - listed));
+	g = add_to(g, "omitted", (double)omitted);
+	return jv_array_set(groups, 0, g);
+}

@@ -71,6 +71,17 @@ void throttle_set_info(struct throttle_issue *, jv info);
  */
 jv throttle_digest(struct throttle *, size_t max_list, unsigned long *total,
     unsigned long *omitted);
+/*
+ * The same for a digest per group: group_of(info, ctx) names the group
+ * of each held issue (a jv string; the caller's route, say).  An array
+ * of {"group","issues","total","omitted"}: the group named first comes
+ * first and always (its total may be 0; it also counts the held records
+ * of forgotten issues), then the others in the order of their most held
+ * issue; at most max_list issues each, most held first.  first is
+ * consumed.  Resets the held counts.
+ */
+jv throttle_digest_groups(struct throttle *, jv first, size_t max_list,
+    jv (*group_of)(const jv *info, void *ctx), void *ctx);
 /* Held-back records not yet in a digest. */
 unsigned long throttle_held(const struct throttle *);
 
