@@ -1050,15 +1050,11 @@ match_cond(const struct rule_cond *c, const struct rule_facts *f,
 		if (t == 1)
 			return 1;
 		if (t < 0) {
-			const char *id = jvx_str(f->rec, "id");
-			char ex[100];
-
 			for (char *p = msg; *p; p++)
 				if ((unsigned char)*p < 0x20 || *p == 0x7f)
 					*p = '?';
-			diag_warn("%s: jq: %s", diag_excerpt(id ? id : "-",
-			    strlen(id ? id : "-"), 80, ex, sizeof ex), msg);
-			snprintf(why, n, "jq error: %s", msg);
+			snprintf(why, n, "%s%s", RULES_JQ_ERROR, msg);
+			return -1;
 		} else {
 			snprintf(why, n, "jq %s is false", jqexpr_text(c->jq));
 		}
@@ -1132,12 +1128,28 @@ match_cond(const struct rule_cond *c, const struct rule_facts *f,
 }
 
 int
+rules_need_record(const struct rules *rs)
+{
+	for (size_t i = 0; i <= rs->n; i++) {
+		const struct rule *r = i < rs->n ? &rs->v[i] : &rs->filter;
+
+		for (size_t k = 0; k < r->nconds; k++)
+			if (r->conds[k].jq != NULL)
+				return 1;
+	}
+	return 0;
+}
+
+int
 rules_match(const struct rule *r, const struct rule_facts *f, char *why,
     size_t n)
 {
-	for (size_t i = 0; i < r->nconds; i++)
-		if (!match_cond(&r->conds[i], f, why, n))
-			return 0;
+	for (size_t i = 0; i < r->nconds; i++) {
+		int m = match_cond(&r->conds[i], f, why, n);
+
+		if (m <= 0)
+			return m;
+	}
 	if (n > 0)
 		why[0] = '\0';
 	return 1;
