@@ -33,6 +33,41 @@ START_TEST(one_message_per_window)
 }
 END_TEST
 
+START_TEST(held_since_the_last_message)
+{
+	struct throttle *t = throttle_new(100, 4), *u = throttle_new(100, 4);
+	struct throttle_issue *e = throttle_touch(t, "issue:1");
+	jv saved;
+
+	ck_assert_int_eq(throttle_due(e, 1000, 60000), 1);
+	throttle_sent(e, 1000, "critical");
+	ck_assert_int_eq(throttle_due(e, 2000, 60000), 0);
+	throttle_hold(e, 2000);
+	throttle_hold(e, 3000);
+	ck_assert_uint_eq(e->unsent, 2);
+	ck_assert_int_eq(e->unsent_since, 2000);
+	ck_assert_uint_eq(e->held, 2);
+	e->bursts = 5;
+	saved = throttle_save(t, 0);
+	ck_assert_int_eq(throttle_load(u, &saved), 0);
+	jv_free(saved);
+	e = throttle_find(u, "issue:1");
+	ck_assert_uint_eq(e->unsent, 2);
+	ck_assert_int_eq(e->unsent_since, 2000);
+	ck_assert_uint_eq(e->bursts, 5);
+	ck_assert_str_eq(e->rule, "critical");
+	/* a message (news, inside the window): the count starts again, the
+	 * digest's does not; NULL keeps the rule */
+	throttle_sent(e, 4000, NULL);
+	ck_assert_uint_eq(e->unsent, 0);
+	ck_assert_uint_eq(e->held, 2);
+	ck_assert_str_eq(e->rule, "critical");
+	ck_assert_int_eq(e->last_sent, 4000);
+	throttle_free(t);
+	throttle_free(u);
+}
+END_TEST
+
 START_TEST(recent_counts_a_half_open_window)
 {
 	struct throttle *t = throttle_new(100, 4);
@@ -291,6 +326,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, one_message_per_window);
+	tcase_add_test(tc, held_since_the_last_message);
 	tcase_add_test(tc, recent_counts_a_half_open_window);
 	tcase_add_test(tc, digest_lists_and_resets);
 	tcase_add_test(tc, digest_groups);
