@@ -689,9 +689,10 @@ add_rule(struct rules *rs, struct token *t, size_t n, size_t from,
 	if (r->name == NULL || r->origin == NULL)
 		return fail(err, errsize, origin, "out of memory");
 	if (strcmp(r->name, "filter") == 0 || strcmp(r->name, "none") == 0 ||
-	    strcmp(r->name, "installation") == 0)
+	    strcmp(r->name, "installation") == 0 ||
+	    strcmp(r->name, "state-change") == 0)
 		return fail(err, errsize, origin, "rule name \"%s\" is "
-		    "reserved for drop markers", r->name);
+		    "reserved", r->name);
 	for (size_t i = 0; i < rs->n - 1; i++)
 		if (strcmp(rs->v[i].name, r->name) == 0)
 			return fail(err, errsize, origin, "rule \"%s\" already "
@@ -1088,8 +1089,15 @@ match_cond(const struct rule_cond *c, const struct rule_facts *f,
 	case COND_FREQUENCY: {
 		unsigned seen = f->issue ? throttle_recent(f->issue, f->now,
 		    c->window_ms) : 0;
+		const char *action = jvx_str(a, "action");
 		char dur[32];
 
+		/* a resolve right after a burst is no part of it */
+		if (rules_is_state_change(action)) {
+			snprintf(why, n, "frequency: action %s is a state "
+			    "change, not an event", action);
+			return 0;
+		}
 		if (seen > c->number)
 			return 1;
 		if (f->issue == NULL)
@@ -1125,6 +1133,21 @@ match_cond(const struct rule_cond *c, const struct rule_facts *f,
 	}
 	}
 	return 0;
+}
+
+int
+rules_frequency(const struct rule *r, const struct rule_facts *f)
+{
+	int found = -1;
+	char why[160];
+
+	for (size_t i = 0; i < r->nconds; i++)
+		if (r->conds[i].what == COND_FREQUENCY) {
+			if (match_cond(&r->conds[i], f, why, sizeof why) != 1)
+				return 0;
+			found = 1;
+		}
+	return found;
 }
 
 int

@@ -104,6 +104,12 @@ int rules_match(const struct rule *r, const struct rule_facts *f,
     char *why, size_t n);
 #define RULES_JQ_ERROR "jq error: "
 
+/*
+ * The frequency conditions of r alone: 1 when r has one and they all
+ * hold for f, 0 when it has one and one does not, -1 when it has none.
+ */
+int rules_frequency(const struct rule *r, const struct rule_facts *f);
+
 /* 1 when a condition runs jq over the whole record (payload included). */
 int rules_need_record(const struct rules *);
 
