@@ -49,6 +49,7 @@
 #define OUT_COMMIT_MAX (8u << 20)	/* or as much output as the state is */
 #define COMMIT_HOLD_FACTOR 10	/* hold output up to 10 saves' time ... */
 #define COMMIT_HOLD_MAX_MS 200	/* ... but never longer than this */
+#define STORM_MS 30000		/* a storm digest collects this long */
 
 static const char usage_text[] =
     "usage: sentry-filter [-hqVvx] [-c chat] [-d period] [-E env-file] "
@@ -57,9 +58,9 @@ static const char usage_text[] =
     "[-t window] [--clock wall|records]\n"
     "                     [--env list] [--jq expression] [--keep-payload] "
     "[--level level]\n"
-    "                     [--project list] [--silent] [--tag key=value] "
-    "[--title text]\n"
-    "                     [--title-re regex] [--topic id]\n";
+    "                     [--project list] [--silent] [--storm window] "
+    "[--tag key=value]\n"
+    "                     [--title text] [--title-re regex] [--topic id]\n";
 
 /* What the options say, before the rules file and environment fill in. */
 struct options {
@@ -83,7 +84,7 @@ static struct {
 	FILE *out;		/* memory buffer, written at commit() */
 	char *out_buf;
 	size_t out_len;
-	unsigned long passed, dropped, throttled, digests;
+	unsigned long passed, dropped, throttled, folded, digests;
 } S;
 
 /* What became of one record. */
@@ -187,9 +188,11 @@ write_digests(jv list)
 
 		if (S.explain) {
 			jvx_num(&rec, "digest.total", 0, &total);
-			snprintf(text, sizeof text, "digest of %.0f held-back "
-			    "records, %s to %s", total,
-			    jvx_str(&rec, "digest.period_start"),
+			snprintf(text, sizeof text, "%s of %.0f %s records, %s "
+			    "to %s", jvx_str(&rec, "digest.kind") ?
+			    "storm digest" : "digest", total,
+			    jvx_str(&rec, "digest.kind") ? "folded" :
+			    "held-back", jvx_str(&rec, "digest.period_start"),
 			    jvx_str(&rec, "digest.period_end"));
 			explain(jvx_str(&rec, "id"), text);
 		}
@@ -357,6 +360,7 @@ handle(struct ndjson_reader *r, jv rec)
 	case DECIDE_DROP:
 		S.dropped++;
 		S.throttled += dn.throttled;
+		S.folded += dn.folded;
 		if (write_record(jv_copy(dn.out)) < 0)
 			o = O_TEMPFAIL;
 		else if (o == O_EMITTED)
@@ -517,6 +521,7 @@ parse_options(int argc, char *argv[], struct options *o)
 		{ "rules", required_argument, NULL, 'f' },
 		{ "silent", no_argument, NULL, 'S' },
 		{ "state", required_argument, NULL, 's' },
+		{ "storm", required_argument, NULL, 'W' },
 		{ "tag", required_argument, NULL, 'G' },
 		{ "throttle", required_argument, NULL, 't' },
 		{ "title", required_argument, NULL, 'T' },
@@ -561,6 +566,8 @@ parse_options(int argc, char *argv[], struct options *o)
 			    0); break;
 		case 'S': dc->silent = 1; break;
 		case 's': o->state_path = optarg; break;
+		case 'W': rc = duration_arg("--storm", optarg, &dc->storm_ms);
+			break;
 		case 'T': rc = flag_filter("--title", "title", "=", optarg, 0);
 			break;
 		case 't': rc = duration_arg("--throttle", optarg,
@@ -627,7 +634,12 @@ configure(struct options *o)
 		return EXIT_TEMPFAIL;
 	if (load_state() < 0)
 		return EXIT_USAGE;
-	return open_out() < 0 ? EXIT_TEMPFAIL : -1;
+	if (open_out() < 0)
+		return EXIT_TEMPFAIL;
+	/* digests written while idle last time may not have reached
+	 * Telegram: again (tg-send sends a digest id once) */
+	return write_digests(decide_pending(S.decide)) < 0 ? EXIT_TEMPFAIL :
+	    -1;
 bad:
 	diag_warn("%s", err);
 	return EXIT_USAGE;
@@ -721,7 +733,8 @@ main(int argc, char *argv[])
 {
 	const char *rule_specs[argc + 1];
 	struct options o = { .dc = { .topic = -1, .silent = -1,
-	    .throttle_ms = -1, .digest_ms = -1 }, .rule_specs = rule_specs };
+	    .throttle_ms = -1, .digest_ms = -1, .storm_ms = STORM_MS },
+	    .rule_specs = rule_specs };
 	struct ndjson_reader *reader;
 	struct sigaction sa;
 	int rc, nonblocking, in_flags = 0;
@@ -751,8 +764,8 @@ main(int argc, char *argv[])
 		return rc;
 	if (nonblocking)
 		fcntl(0, F_SETFL, in_flags);
-	diag_info("%lu passed, %lu dropped (%lu throttled), %lu digests",
-	    S.passed, S.dropped, S.throttled, S.digests);
+	diag_info("%lu passed, %lu dropped (%lu throttled, %lu folded), %lu "
+	    "digests", S.passed, S.dropped, S.throttled, S.folded, S.digests);
 	ndjson_close(reader);
 	fclose(S.out);
 	free(S.out_buf);

@@ -1,7 +1,14 @@
 /*
  * decide: sentry-filter's policy.  What becomes of one record: let
- * through on a rule's route, dropped (and why), or held back by the
- * throttle; and when a digest of the held records falls due.
+ * through on a rule's route, dropped (and why), held back by the
+ * throttle, or folded into a storm digest; and when a digest falls due.
+ *
+ * The throttle holds back repeats, not news: a regression, an issue's
+ * first crossing of a frequency rule's threshold and a state change of
+ * an issue messaged before go out inside the window, and a message
+ * after held records says how many ("held").  Telegram's send limits
+ * are modelled per chat (lib/pace, in received time): what it would
+ * send only late is folded into one storm digest per route.
  *
  * The decider owns the stage's memory (the issue table of lib/throttle,
  * the ids decided of lib/seen, the digest period) and saves it as one
@@ -30,6 +37,7 @@ struct decide_config {
 	int silent;		/* routes are silent unless a rule says */
 	int64_t throttle_ms;	/* window of rules without their own; 0 off */
 	int64_t digest_ms;	/* digest period; 0: no digests */
+	int64_t storm_ms;	/* how long a storm digest collects; 0: off */
 	int clock_records;	/* only received times move the digest */
 	int keep_payload;	/* leave "payload" in records let through */
 	int explain;		/* fill decision.notes with the reasons */
@@ -44,6 +52,9 @@ enum decide_outcome {
 	DECIDE_FAIL		/* out of memory: error says so */
 };
 
+/* The drop reason of a message folded into a storm digest. */
+#define DECIDE_STORM "folded into a storm digest"
+
 struct decision {
 	enum decide_outcome outcome;
 	jv out;			/* SEND, DROP: the record to write */
@@ -51,6 +62,7 @@ struct decision {
 	char *notes;		/* what to tell: see decision_note */
 	size_t notes_len;
 	int throttled;		/* DROP by the throttle */
+	int folded;		/* DROP: folded into a storm digest */
 	int replayed;		/* decided before: same decision, not counted */
 	int no_received;	/* no usable "received": wall clock time */
 	char error[160];	/* FAIL: what went wrong */
@@ -99,6 +111,15 @@ const char *decision_note(const struct decision *dn, size_t *at, int *kind);
 jv decide_tick(struct decide *, int64_t now);
 /* When decide_tick will next have something to emit; -1: nothing held. */
 int64_t decide_next_due(const struct decide *);
+
+/*
+ * The digests written while idle that no record has followed yet, as an
+ * array: written again at start, in case they never reached Telegram
+ * (tg-send sends a record without a seq once per id).  The digests
+ * written before a record are written again when that record is
+ * replayed.
+ */
+jv decide_pending(const struct decide *);
 
 /*
  * The unit the throttle counts per: "issue:<id>", a metric alert's

@@ -15,20 +15,32 @@ static struct rules *rs;
 static struct decide *dc;
 static char err[600];
 
-/* A decider over these rule lines (NULL-terminated), chat -1001. */
+/*
+ * A decider over these rule lines (NULL-terminated; none: the default
+ * rules), chat -1001, storm digests after storm_ms (0: off).
+ */
 static void
-setup_rules(int explain, const char *const *lines)
+setup_storm(int explain, const char *const *lines, int64_t storm_ms)
 {
 	struct decide_config cfg = { .chat = "-1001", .topic = -1,
-	    .throttle_ms = 300000, .digest_ms = 3600000, .explain = explain };
+	    .throttle_ms = 300000, .digest_ms = 3600000, .explain = explain,
+	    .storm_ms = storm_ms };
 
 	rs = rules_new();
 	for (; *lines; lines++)
 		ck_assert_msg(rules_parse_line(rs, *lines, "t.conf:1", err,
 		    sizeof err) == 0, "%s", err);
+	if (rs->n == 0)
+		ck_assert(rules_add_defaults(rs, err, sizeof err) == 0);
 	cfg.rules = rs;
 	dc = decide_new(&cfg);
 	ck_assert_ptr_nonnull(dc);
+}
+
+static void
+setup_rules(int explain, const char *const *lines)
+{
+	setup_storm(explain, lines, 0);
 }
 
 static void
@@ -382,6 +394,179 @@ START_TEST(no_received_uses_the_wall_clock)
 }
 END_TEST
 
+/* An error event of issue id (new when count is 1). */
+static const char *
+event(const char *id, int count)
+{
+	static char buf[300];
+
+	snprintf(buf, sizeof buf, "{\"kind\":\"event_alert\",\"level\":"
+	    "\"error\",\"issue_id\":\"%s\",\"title\":\"Boom %s\","
+	    "\"environment\":\"production\",\"count\":%d}", id, id, count);
+	return buf;
+}
+
+START_TEST(news_goes_out_inside_the_window)
+{
+	static const char *const none[] = { NULL };
+	char id[16], buf[300];
+	struct decision dn;
+
+	setup_rules(1, none);	/* the default rules, 5 minutes */
+	/* 15 events of one issue in 42 s: new, then the burst (the 11th
+	 * in 60 s), saying what was held back; the rest held */
+	ck_assert_str_eq(decide1("b1", 0, event("1", 1)), "sent new");
+	for (int i = 2; i <= 15; i++) {
+		snprintf(id, sizeof id, "b%d", i);
+		verdict(id, (i - 1) * 3, event("1", i), &dn, buf, sizeof buf);
+		if (i == 11) {
+			double n;
+
+			ck_assert_str_eq(buf, "sent frequency");
+			ck_assert(jvx_num(&dn.out, "alert.held.count", 0, &n) &&
+			    n == 9);
+			ck_assert_str_eq(jvx_str(&dn.out, "alert.held.since"),
+			    "2026-11-29T08:00:03.000Z");
+			ck_assert_msg(strstr(notes(&dn), "let through inside "
+			    "its throttle window (last message 30s before, "
+			    "window 5m): a burst (the threshold of rule "
+			    "frequency first crossed), +9 held since "
+			    "2026-11-29T08:00:03.000Z\n") != NULL, "%s",
+			    notes(&dn));
+		} else {
+			ck_assert_str_eq(buf, "drop critical: throttled");
+		}
+		decision_free(&dn);
+	}
+	/* still above the threshold: no second burst message */
+	ck_assert_str_eq(decide1("b16", 44, event("1", 16)),
+	    "drop critical: throttled");
+	/* resolved a minute later: shown, as the issue was messaged;
+	 * the window goes on */
+	ck_assert_str_eq(decide1("r1", 60, "{\"kind\":\"issue\",\"action\":"
+	    "\"resolved\",\"level\":\"error\",\"issue_id\":\"1\"}"),
+	    "sent state-change");
+	/* an event a minute after the resolve: a regression, inside the
+	 * window, with the 5 held since 08:00:33 */
+	ck_assert_str_eq(verdict("e1", 120, event("1", 17), &dn, buf,
+	    sizeof buf), "sent regression");
+	ck_assert_str_eq(jvx_str(&dn.out, "alert.held.since"),
+	    "2026-11-29T08:00:33.000Z");
+	decision_free(&dn);
+	ck_assert_str_eq(decide1("e2", 121, event("1", 18)),
+	    "drop critical: throttled");
+	/* a state change of an issue never messaged: nothing to say */
+	ck_assert_str_eq(decide1("r2", 122, "{\"kind\":\"issue\",\"action\":"
+	    "\"assigned\",\"level\":\"error\",\"issue_id\":\"2\"}"),
+	    "drop none: no rule matched");
+	teardown_rules();
+}
+END_TEST
+
+START_TEST(throttle_per_rule)
+{
+	static const char *const lines[] = {
+		"rule loud level=fatal throttle=off",
+		"rule crit critical throttle=10m", NULL
+	};
+	const char *fatal = "{\"level\":\"fatal\",\"issue_id\":\"F\"}";
+
+	setup_rules(1, lines);
+	ck_assert_str_eq(decide1("f1", 0, fatal), "sent loud");
+	ck_assert_str_eq(decide1("f2", 1, fatal), "sent loud");
+	ck_assert_str_eq(decide1("c1", 0, ERR1), "sent crit");
+	ck_assert_str_eq(decide1("c2", 599, ERR1), "drop crit: throttled");
+	ck_assert_str_eq(decide1("c3", 600, ERR1), "sent crit");
+	teardown_rules();
+}
+END_TEST
+
+START_TEST(storm_folds_the_surplus)
+{
+	static const char *const none[] = { NULL };
+	char id[16], issue[16], buf[300];
+	struct decision dn;
+	int sent = 0, folded = 0;
+	double n;
+	jv list;
+
+	setup_storm(0, none, 30000);
+	/* 50 new issues in 2 s to one group: what Telegram would send within
+	 * 10 s goes out (1 a second), the rest waits for one storm digest */
+	for (int i = 0; i < 50; i++) {
+		snprintf(id, sizeof id, "s%d", i);
+		snprintf(issue, sizeof issue, "%d", 100 + i);
+		verdict(id, i * 0.04, event(issue, 1), &dn, buf, sizeof buf);
+		sent += dn.outcome == DECIDE_SEND;
+		folded += dn.folded;
+		if (dn.folded)
+			ck_assert_str_eq(jvx_str(&dn.out, "drop.reason"),
+			    DECIDE_STORM);
+		decision_free(&dn);
+	}
+	ck_assert_int_eq(sent, 11);
+	ck_assert_int_eq(folded, 39);
+	ck_assert_int_eq(decide_next_due(dc), T0 + 440 + 30000);
+	list = decide_tick(dc, T0 + 30439);
+	ck_assert_int_eq(jv_array_length(list), 0);
+	list = decide_tick(dc, T0 + 30440);
+	ck_assert_int_eq(jv_array_length(jv_copy(list)), 1);
+	ck_assert_str_eq(jvx_str(&list, "0.id"),
+	    "storm-2026-11-29T08:00:30.440Z--1001");
+	ck_assert_str_eq(jvx_str(&list, "0.digest.kind"), "storm");
+	ck_assert_str_eq(jvx_str(&list, "0.digest.environment"), "production");
+	ck_assert(jvx_num(&list, "0.digest.total", 0, &n) && n == 39);
+	ck_assert_int_eq(jv_array_length(jvx_at(&list, "0.digest.issues")),
+	    39);
+	ck_assert_str_eq(jvx_str(&list, "0.digest.issues.0.title"), "Boom 111");
+	ck_assert(!jv_is_valid(jvx_at(&list, "0.digest.issues.0.key")));
+	ck_assert_str_eq(jvx_str(&list, "0.route.chat_id"), "-1001");
+	/* idle: kept to be written again at start, until a record follows */
+	ck_assert(jv_equal(decide_pending(dc), jv_copy(list)));
+	jv_free(list);
+	/* a minute later Telegram takes messages again */
+	ck_assert_str_eq(decide1("later", 60, event("999", 1)), "sent new");
+	list = decide_pending(dc);
+	ck_assert_int_eq(jv_array_length(list), 0);
+	teardown_rules();
+}
+END_TEST
+
+START_TEST(digests_are_written_again_on_replay)
+{
+	static const char *const lines[] = { "rule crit critical", NULL };
+	struct decision dn;
+	char buf[300];
+	jv st, first;
+
+	setup_storm(0, lines, 30000);
+	decide1("a1", 0, ERR1);
+	decide1("a2", 1, ERR1);
+	/* b1 closes the period: the digest comes before it */
+	verdict("b1", 3600, event("2", 1), &dn, buf, sizeof buf);
+	first = jv_copy(dn.before);
+	ck_assert_int_eq(jv_array_length(jv_copy(first)), 1);
+	decision_free(&dn);
+	st = decide_save(dc);
+	teardown_rules();
+	/* a restart, b1 replayed: the same digest before it, once */
+	setup_storm(0, lines, 30000);
+	ck_assert_int_eq(decide_load(dc, &st, err, sizeof err), 0);
+	jv_free(st);
+	ck_assert_int_eq(jv_array_length(decide_pending(dc)), 0);
+	verdict("b1", 3600, event("2", 1), &dn, buf, sizeof buf);
+	ck_assert_int_eq(dn.replayed, 1);
+	ck_assert(jv_equal(jv_copy(first), jv_copy(dn.before)));
+	decision_free(&dn);
+	/* a record decided after it: nothing before it */
+	verdict("b2", 3601, event("3", 1), &dn, buf, sizeof buf);
+	ck_assert_int_eq(jv_array_length(jv_copy(dn.before)), 0);
+	decision_free(&dn);
+	jv_free(first);
+	teardown_rules();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -398,6 +583,10 @@ main(void)
 	tcase_add_test(tc, regression_after_resolve);
 	tcase_add_test(tc, replay_same_decision_not_counted);
 	tcase_add_test(tc, no_received_uses_the_wall_clock);
+	tcase_add_test(tc, news_goes_out_inside_the_window);
+	tcase_add_test(tc, throttle_per_rule);
+	tcase_add_test(tc, storm_folds_the_surplus);
+	tcase_add_test(tc, digests_are_written_again_on_replay);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
