@@ -406,6 +406,17 @@ event(const char *id, int count)
 	return buf;
 }
 
+/* A state change (action) of issue id. */
+static const char *
+change(const char *action, const char *id)
+{
+	static char buf[200];
+
+	snprintf(buf, sizeof buf, "{\"kind\":\"issue\",\"action\":\"%s\","
+	    "\"level\":\"error\",\"issue_id\":\"%s\"}", action, id);
+	return buf;
+}
+
 START_TEST(news_goes_out_inside_the_window)
 {
 	static const char *const none[] = { NULL };
@@ -443,8 +454,7 @@ START_TEST(news_goes_out_inside_the_window)
 	    "drop critical: throttled");
 	/* resolved a minute later: shown, as the issue was messaged;
 	 * the window goes on */
-	ck_assert_str_eq(decide1("r1", 60, "{\"kind\":\"issue\",\"action\":"
-	    "\"resolved\",\"level\":\"error\",\"issue_id\":\"1\"}"),
+	ck_assert_str_eq(decide1("r1", 60, change("resolved", "1")),
 	    "sent state-change");
 	/* an event a minute after the resolve: a regression, inside the
 	 * window, with the 5 held since 08:00:33 */
@@ -456,8 +466,7 @@ START_TEST(news_goes_out_inside_the_window)
 	ck_assert_str_eq(decide1("e2", 121, event("1", 18)),
 	    "drop critical: throttled");
 	/* a state change of an issue never messaged: nothing to say */
-	ck_assert_str_eq(decide1("r2", 122, "{\"kind\":\"issue\",\"action\":"
-	    "\"assigned\",\"level\":\"error\",\"issue_id\":\"2\"}"),
+	ck_assert_str_eq(decide1("r2", 122, change("assigned", "2")),
 	    "drop none: no rule matched");
 	teardown_rules();
 }
