@@ -565,7 +565,7 @@ storm_close(struct decide *d, int i, int64_t end, jv *out)
 	char a[CLOCK_RFC3339_SIZE], b[CLOCK_RFC3339_SIZE], id[200];
 	double start = 0, records = 0, omitted = 0, thread;
 	int n = jv_array_length(jv_copy(listed)), mixed = 0;
-	jv dg = jv_object(), rec = jv_object();
+	jv dg = jv_object(), rec = jv_object(), head;
 
 	jvx_num(&st, "start", 0, &start);
 	jvx_num(&st, "records", 0, &records);
@@ -608,8 +608,8 @@ storm_close(struct decide *d, int i, int64_t end, jv *out)
 	jv_free(listed);
 	jv_free(st);
 	n = jv_array_length(jv_copy(d->storms));
-	d->storms = jv_array_concat(jv_array_slice(jv_copy(d->storms), 0, i),
-	    jv_array_slice(d->storms, i + 1, n));
+	head = jv_array_slice(jv_copy(d->storms), 0, i);
+	d->storms = jv_array_concat(head, jv_array_slice(d->storms, i + 1, n));
 	d->changed = 1;
 }
 
