@@ -113,6 +113,18 @@ notes(const struct decision *dn)
 	return buf;
 }
 
+/* Nothing falls due a millisecond before at; at it, n digests: those. */
+static jv
+tick_at(int64_t at, int n)
+{
+	jv list = decide_tick(dc, at - 1);
+
+	ck_assert_int_eq(jv_array_length(list), 0);
+	list = decide_tick(dc, at);
+	ck_assert_int_eq(jv_array_length(jv_copy(list)), n);
+	return list;
+}
+
 #define ERR1 "{\"kind\":\"event_alert\",\"level\":\"error\"," \
 	"\"issue_id\":\"1\",\"title\":\"Boom\",\"count\":5}"
 #define WARN1 "{\"kind\":\"event_alert\",\"level\":\"warning\"," \
@@ -262,10 +274,7 @@ START_TEST(throttle_then_digest_per_route)
 	ck_assert_str_eq(decide1("a3", 300, ERR1), "sent crit");
 	ck_assert_int_eq(decide_next_due(dc), T0 + 3600000);
 	/* before the period's end: nothing; at it: one digest per route */
-	list = decide_tick(dc, T0 + 3599999);
-	ck_assert_int_eq(jv_array_length(list), 0);
-	list = decide_tick(dc, T0 + 3600000);
-	ck_assert_int_eq(jv_array_length(jv_copy(list)), 2);
+	list = tick_at(T0 + 3600000, 2);
 	ck_assert_str_eq(jvx_str(&list, "0.id"),
 	    "digest-2026-11-29T09:00:00.000Z");
 	ck_assert_str_eq(jvx_str(&list, "0.route.chat_id"), "-1001");
@@ -516,10 +525,7 @@ START_TEST(storm_folds_the_surplus)
 	ck_assert_int_eq(sent, 11);
 	ck_assert_int_eq(folded, 39);
 	ck_assert_int_eq(decide_next_due(dc), T0 + 440 + 30000);
-	list = decide_tick(dc, T0 + 30439);
-	ck_assert_int_eq(jv_array_length(list), 0);
-	list = decide_tick(dc, T0 + 30440);
-	ck_assert_int_eq(jv_array_length(jv_copy(list)), 1);
+	list = tick_at(T0 + 30440, 1);
 	ck_assert_str_eq(jvx_str(&list, "0.id"),
 	    "storm-2026-11-29T08:00:30.440Z--1001");
 	ck_assert_str_eq(jvx_str(&list, "0.digest.kind"), "storm");
