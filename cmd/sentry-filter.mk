@@ -1,9 +1,11 @@
 TOOLS += sentry-filter
-sentry-filter_OBJS = cmd/sentry-filter.o lib/rules.o lib/jqexpr.o lib/throttle.o lib/seen.o lib/fstate.o lib/ndjson.o lib/bytes.o lib/jvx.o lib/diag.o lib/clock.o lib/dotenv.o lib/secret.o
+sentry-filter_OBJS = cmd/sentry-filter.o lib/decide.o lib/pace.o lib/rules.o lib/jqexpr.o lib/throttle.o lib/seen.o lib/fstate.o lib/ndjson.o lib/bytes.o lib/jvx.o lib/diag.o lib/clock.o lib/dotenv.o lib/secret.o
 sentry-filter_LIBS = -ljq -lm
-sentry-filter_UNIT = check_rules check_throttle
-UNIT_TESTS += check_rules check_throttle
+sentry-filter_UNIT = check_rules check_throttle check_decide
+UNIT_TESTS += check_rules check_throttle check_decide
 check_rules_OBJS = lib/rules.o lib/jqexpr.o lib/throttle.o lib/jvx.o lib/diag.o lib/clock.o
 check_rules_LIBS = -ljq -lm
 check_throttle_OBJS = lib/throttle.o lib/seen.o lib/fstate.o lib/ndjson.o lib/bytes.o lib/diag.o lib/jvx.o lib/clock.o
 check_throttle_LIBS = -ljq
+check_decide_OBJS = lib/decide.o lib/pace.o lib/rules.o lib/jqexpr.o lib/throttle.o lib/seen.o lib/jvx.o lib/diag.o lib/clock.o
+check_decide_LIBS = -ljq -lm

@@ -54,6 +54,7 @@
 #define MAX_MIGRATIONS 3	/* hops followed for one message */
 #define MIN_SPLIT 64		/* UTF-16 units: below this, stop splitting */
 #define ACK_BATCH 1000		/* drop markers acknowledged at least this often */
+#define ONCE_MAX 64		/* ids of records without a seq remembered */
 
 enum result { R_DONE, R_REJECTED, R_TEMPFAIL, R_CONFIG };
 
@@ -72,6 +73,7 @@ static struct pace *pace;
 static FILE *dead_letter;
 static jv migrated;			/* old chat id -> new chat id */
 static jv partial;			/* a split message half sent, or null */
+static jv once;				/* ids sent without a seq */
 static uint64_t acked, ack_pending;	/* highest written, waiting to be */
 static int have_acked, ack_temporary;
 static volatile sig_atomic_t in_flight, stop_requested;
@@ -169,8 +171,24 @@ parse_seconds(const char *s)
  * State (--state): migrated chats and a split message half sent, one JSON
  * object replaced atomically (lib/fstate).  A damaged file is moved aside
  * and tg-send starts without it: a migration is learnt again from
- * Telegram's next answer.
+ * Telegram's next answer.  It also keeps the ids of the last records
+ * without a seq that were sent ("once": digests, see sentry-filter).
  */
+
+/* v.key into *into when it is of that kind (the old value freed). */
+static void
+load_member(const jv *v, const char *key, jv_kind kind, jv *into)
+{
+	jv m = jvx_get(v, key);
+
+	if (jv_get_kind(m) == kind) {
+		jv_free(*into);
+		*into = m;
+	} else {
+		jv_free(m);
+	}
+}
+
 static int
 state_load(void)
 {
@@ -184,13 +202,8 @@ state_load(void)
 		if (jv_get_kind(m) == JV_KIND_OBJECT) {
 			jv_free(migrated);
 			migrated = m;
-			m = jvx_get(&v, "partial");
-			if (jv_get_kind(m) == JV_KIND_OBJECT) {
-				jv_free(partial);
-				partial = m;
-			} else {
-				jv_free(m);
-			}
+			load_member(&v, "partial", JV_KIND_OBJECT, &partial);
+			load_member(&v, "once", JV_KIND_ARRAY, &once);
 		} else {
 			jv_free(m);
 			m = jv_copy(v);
@@ -231,10 +244,56 @@ state_save(void)
 	doc = jv_object_set(doc, jv_string("migrated"), jv_copy(migrated));
 	if (jv_get_kind(partial) == JV_KIND_OBJECT)
 		doc = jv_object_set(doc, jv_string("partial"), jv_copy(partial));
+	if (jv_array_length(jv_copy(once)) > 0)
+		doc = jv_object_set(doc, jv_string("once"), jv_copy(once));
 	if ((rc = fstate_save(cfg.state_path, &doc, err, sizeof err)) != 0)
 		diag_warn("%s", err);
 	jv_free(doc);
 	return rc;
+}
+
+static int record_seq(const jv *rec, uint64_t *seq);
+
+/*
+ * A record without a seq (a digest: sentry-filter makes it, and writes
+ * it again after a crash in case it never got here) is sent once per
+ * id.  The spool's records are deduplicated by the acknowledgement.
+ * 1 when id was sent before.
+ */
+static int
+sent_once(const jv *rec)
+{
+	const char *id = jvx_str(rec, "id");
+	int n = jv_array_length(jv_copy(once)), found = 0;
+	uint64_t seq;
+
+	if (id == NULL || cfg.state_path == NULL || record_seq(rec, &seq))
+		return 0;
+	for (int i = 0; i < n && !found; i++) {
+		jv e = jv_array_get(jv_copy(once), i);
+
+		found = jv_get_kind(e) == JV_KIND_STRING &&
+		    strcmp(jv_string_value(e), id) == 0;
+		jv_free(e);
+	}
+	return found;
+}
+
+/* Remember that rec, without a seq, was handled (sent or failed). */
+static void
+remember_once(const jv *rec)
+{
+	const char *id = jvx_str(rec, "id");
+	uint64_t seq;
+	int n;
+
+	if (id == NULL || cfg.state_path == NULL || record_seq(rec, &seq))
+		return;
+	once = jv_array_append(once, jv_string(id));
+	n = jv_array_length(jv_copy(once));
+	if (n > ONCE_MAX)
+		once = jv_array_slice(once, n - ONCE_MAX, n);
+	state_save();
 }
 
 /* The chat a message for chat goes to now (after migrations). */
@@ -813,6 +872,14 @@ handle(jv rec)
 		jv_free(rec);
 		return R_CONFIG;
 	}
+	if (sent_once(&rec)) {
+		jv_free(tg);
+		diag_info("%s: sent before (a record without a seq, written "
+		    "again): not sent twice", ndjson_id(&rec));
+		rec = jv_object_set(rec, jv_string("sent"), jv_object_set(
+		    jv_object(), jv_string("already"), jv_true()));
+		return emit(rec, 0);
+	}
 	chat_now(chat, d.chat, sizeof d.chat);
 	d.message_ids = jv_array();
 	snprintf(idbuf, sizeof idbuf, "%s", ndjson_id(&rec));
@@ -847,6 +914,7 @@ handle(jv rec)
 		jv_free(rec);
 		return res;
 	}
+	remember_once(&rec);
 	return emit(rec, 0);
 }
 
@@ -1305,6 +1373,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	migrated = jv_object();
 	partial = jv_null();
+	once = jv_array();
 	pace_default_limits(&s.limits);
 	if ((status = options(argc, argv, &s)) != 0)
 		return status - 1;
@@ -1330,6 +1399,7 @@ main(int argc, char *argv[])
 		fclose(dead_letter);
 	jv_free(migrated);
 	jv_free(partial);
+	jv_free(once);
 	pace_free(pace);
 	tgapi_free(api);
 	secret_free(s.token);

@@ -1257,6 +1257,26 @@ details(struct msg *m)
 		tghtml_rewind(&m->h, before, units);
 }
 
+/* "+13 events since 12:03": what sentry-filter held back before this
+ * message (alert.held {count, since}). */
+static void
+held(struct msg *m)
+{
+	const char *since = jvx_str(m->alert, "held.since");
+	char numbuf[64], when[64];
+	int64_t ms;
+	double n;
+
+	if (!jvx_num(m->alert, "held.count", 0, &n) || !(n >= 1))
+		return;
+	line(m);
+	tghtml_printf(&m->h, "+%s event%s", num_text(n, numbuf,
+	    sizeof numbuf), n == 1 ? "" : "s");
+	if (since && clock_parse(since, &ms) == 0 && clock_format_tz(ms,
+	    m->o->tz ? m->o->tz : "UTC", "%H:%M", when, sizeof when))
+		tghtml_printf(&m->h, " since %s", when);
+}
+
 /* Render the whole alert with the given budgets; 0 ok, -1 out of memory. */
 static char *
 render_alert(struct msg *m, size_t stack_budget, size_t msg_budget,
@@ -1268,6 +1288,7 @@ render_alert(struct msg *m, size_t stack_budget, size_t msg_budget,
 	m->stack_full = m->msg_full = 0;
 	header(m);
 	headline(m);
+	held(m);
 	location(m);
 	stack(m);
 	link(m);
@@ -1363,6 +1384,65 @@ period_date(const struct fmt_opts *o, const jv *digest, const char *key,
 	return NULL;
 }
 
+/*
+ * The issues of a digest, one line each ("❌ API-1 Title ×3 (api)"), as
+ * many as fit in a message, then "… and N more issues"; more is the
+ * number of issues beyond the list.
+ */
+static void
+issue_list(struct msg *m, const jv *issues, double more)
+{
+	const struct fmt_opts *o = m->o;
+	char numbuf[64], title[64], count[64];
+	int n = jvx_is(issues, JV_KIND_ARRAY) ?
+	    jv_array_length(jv_copy(*issues)) : 0, k;
+	const char *a;
+
+	for (k = 0; k < n; k++) {
+		jv it = jv_array_get(jv_copy(*issues), k);
+		struct msg im = { .o = o, .alert = &it };
+		size_t len0 = m->h.len, units0 = m->h.units;
+		const char *id = field(&im, "short_id", numbuf, sizeof numbuf);
+		const char *url = jvx_str(&it, "url");
+		const char *t = field(&im, "title", title, sizeof title);
+		double c;
+
+		if (id == NULL)
+			id = field(&im, "issue_id", numbuf, sizeof numbuf);
+		tghtml_puts(&m->h, "\n");
+		tghtml_puts(&m->h, level_emoji(jvx_str(&it, "level")));
+		if (id && fmt_linkable(url)) {
+			tghtml_open_link(&m->h, url);
+			text(m, id, 64);
+			tghtml_close(&m->h);
+		} else if (id) {
+			code(m, id, 64);
+		}
+		if (t) {
+			tghtml_puts(&m->h, " ");
+			text(m, t, 150);
+		}
+		if (jvx_num(&it, "count", 1, &c))
+			tghtml_printf(&m->h, " \xc3\x97%s",	/* × */
+			    num_text(c, count, sizeof count));
+		if ((a = jvx_str(&it, "project")) && *a) {
+			tghtml_puts(&m->h, " (");
+			text(m, a, 64);
+			tghtml_puts(&m->h, ")");
+		}
+		jv_free(it);
+		/* Keep room for the "… and N more" line. */
+		if (m->h.units + 40 > TGHTML_MAX_UNITS) {
+			tghtml_rewind(&m->h, len0, units0);
+			more += n - k;
+			break;
+		}
+	}
+	if (more >= 1)
+		tghtml_printf(&m->h, "\n\xe2\x80\xa6 and %s more issue%s",
+		    num_text(more, numbuf, sizeof numbuf), more == 1 ? "" : "s");
+}
+
 static char *
 digest_text(const struct fmt_opts *o, const jv *digest, size_t *len,
     char *err, size_t errsize)
@@ -1371,7 +1451,7 @@ digest_text(const struct fmt_opts *o, const jv *digest, size_t *len,
 	char from[64], to[64], numbuf[64];
 	const char *a, *b;
 	jv issues = jvx_get(digest, "issues");
-	int n = 0, k;
+	int n = 0;
 	double d;
 
 	tghtml_init(&m.h);
@@ -1396,47 +1476,53 @@ digest_text(const struct fmt_opts *o, const jv *digest, size_t *len,
 		tghtml_printf(&m.h, "%d issue%s", n, n == 1 ? "" : "s");
 	if (n > 0)
 		tghtml_puts(&m.h, "\n");
-	for (k = 0; k < n; k++) {
-		jv it = jv_array_get(jv_copy(issues), k);
-		struct msg im = { .o = o, .alert = &it };
-		size_t len0 = m.h.len, units0 = m.h.units;
-		const char *id = field(&im, "short_id", numbuf, sizeof numbuf);
-		const char *url = jvx_str(&it, "url");
-		const char *title = field(&im, "title", from, sizeof from);
-		double c;
-
-		if (id == NULL)
-			id = field(&im, "issue_id", numbuf, sizeof numbuf);
-		tghtml_puts(&m.h, "\n");
-		tghtml_puts(&m.h, level_emoji(jvx_str(&it, "level")));
-		if (id && fmt_linkable(url)) {
-			tghtml_open_link(&m.h, url);
-			text(&m, id, 64);
-			tghtml_close(&m.h);
-		} else if (id) {
-			code(&m, id, 64);
-		}
-		if (title) {
-			tghtml_puts(&m.h, " ");
-			text(&m, title, 150);
-		}
-		if (jvx_num(&it, "count", 1, &c))
-			tghtml_printf(&m.h, " \xc3\x97%s",	/* × */
-			    num_text(c, to, sizeof to));
-		if ((a = jvx_str(&it, "project")) && *a) {
-			tghtml_puts(&m.h, " (");
-			text(&m, a, 64);
-			tghtml_puts(&m.h, ")");
-		}
-		jv_free(it);
-		/* Keep room for the "… and N more" line. */
-		if (m.h.units + 40 > TGHTML_MAX_UNITS) {
-			tghtml_rewind(&m.h, len0, units0);
-			tghtml_printf(&m.h, "\n\xe2\x80\xa6 and %d more issue%s",
-			    n - k, n - k == 1 ? "" : "s");
-			break;
-		}
+	issue_list(&m, &issues, 0);
+	jv_free(issues);
+	if ((a = tghtml_finish(&m.h, len)) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return NULL;
 	}
+	return fit((char *)a, len, err, errsize);
+}
+
+/*
+ * A storm digest (sentry-filter's "kind":"storm"): the issues that came
+ * faster than Telegram lets a chat take messages, in one message.
+ * "🌪 Storm: 37 more issues in production in the last 30 s".
+ */
+static char *
+storm_text(const struct fmt_opts *o, const jv *digest, size_t *len,
+    char *err, size_t errsize)
+{
+	struct msg m = { .o = o, .alert = digest };
+	jv issues = jvx_get(digest, "issues");
+	const char *env = jvx_str(digest, "environment"), *a;
+	char numbuf[64];
+	int64_t from, to;
+	double n = 0, omitted = 0;
+
+	if (jvx_is(&issues, JV_KIND_ARRAY))
+		n = jv_array_length(jv_copy(issues));
+	if (jvx_num(digest, "omitted_issues", 1, &omitted) && omitted > 0)
+		n += omitted;
+	tghtml_init(&m.h);
+	tghtml_puts(&m.h, "\xf0\x9f\x8c\xaa ");	/* 🌪 */
+	tghtml_open(&m.h, "b", NULL);
+	tghtml_printf(&m.h, "Storm: %s more issue%s", num_text(n, numbuf,
+	    sizeof numbuf), n == 1 ? "" : "s");
+	tghtml_close(&m.h);
+	if (env && *env) {
+		tghtml_puts(&m.h, " in ");
+		text(&m, env, 64);
+	}
+	if ((a = jvx_str(digest, "period_start")) &&
+	    clock_parse(a, &from) == 0 &&
+	    (a = jvx_str(digest, "period_end")) &&
+	    clock_parse(a, &to) == 0 && to >= from)
+		tghtml_printf(&m.h, " in the last %s s", num_text(round((double)
+		    (to - from) / 1000), numbuf, sizeof numbuf));
+	tghtml_puts(&m.h, "\n");
+	issue_list(&m, &issues, omitted > 0 ? omitted : 0);
 	jv_free(issues);
 	if ((a = tghtml_finish(&m.h, len)) == NULL) {
 		snprintf(err, errsize, "out of memory");
@@ -1548,6 +1634,9 @@ fmt_text(const struct fmt_opts *o, const jv *rec, size_t *len, char *err,
 		html = alert_text(o, &alert, len, err, errsize);
 	else if (jv_is_valid(alert))
 		snprintf(err, errsize, "\"alert\" is not an object");
+	else if (jv_get_kind(digest) == JV_KIND_OBJECT && is(jvx_str(&digest,
+	    "kind"), "storm"))
+		html = storm_text(o, &digest, len, err, errsize);
 	else if (jv_get_kind(digest) == JV_KIND_OBJECT)
 		html = digest_text(o, &digest, len, err, errsize);
 	else if (jv_is_valid(digest))

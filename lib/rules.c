@@ -690,9 +690,10 @@ add_rule(struct rules *rs, struct token *t, size_t n, size_t from,
 	if (r->name == NULL || r->origin == NULL)
 		return fail(err, errsize, origin, "out of memory");
 	if (strcmp(r->name, "filter") == 0 || strcmp(r->name, "none") == 0 ||
-	    strcmp(r->name, "installation") == 0)
+	    strcmp(r->name, "installation") == 0 ||
+	    strcmp(r->name, "state-change") == 0)
 		return fail(err, errsize, origin, "rule name \"%s\" is "
-		    "reserved for drop markers", r->name);
+		    "reserved", r->name);
 	for (size_t i = 0; i < rs->n - 1; i++)
 		if (strcmp(rs->v[i].name, r->name) == 0)
 			return fail(err, errsize, origin, "rule \"%s\" already "
@@ -1051,15 +1052,11 @@ match_cond(const struct rule_cond *c, const struct rule_facts *f,
 		if (t == 1)
 			return 1;
 		if (t < 0) {
-			const char *id = jvx_str(f->rec, "id");
-			char ex[100];
-
 			for (char *p = msg; *p; p++)
 				if ((unsigned char)*p < 0x20 || *p == 0x7f)
 					*p = '?';
-			diag_warn("%s: jq: %s", diag_excerpt(id ? id : "-",
-			    strlen(id ? id : "-"), 80, ex, sizeof ex), msg);
-			snprintf(why, n, "jq error: %s", msg);
+			snprintf(why, n, "%s%s", RULES_JQ_ERROR, msg);
+			return -1;
 		} else {
 			snprintf(why, n, "jq %s is false", jqexpr_text(c->jq));
 		}
@@ -1093,8 +1090,15 @@ match_cond(const struct rule_cond *c, const struct rule_facts *f,
 	case COND_FREQUENCY: {
 		unsigned seen = f->issue ? throttle_recent(f->issue, f->now,
 		    c->window_ms) : 0;
+		const char *action = jvx_str(a, "action");
 		char dur[32];
 
+		/* a resolve right after a burst is no part of it */
+		if (rules_is_state_change(action)) {
+			snprintf(why, n, "frequency: action %s is a state "
+			    "change, not an event", action);
+			return 0;
+		}
 		if (seen > c->number)
 			return 1;
 		if (f->issue == NULL)
@@ -1133,12 +1137,43 @@ match_cond(const struct rule_cond *c, const struct rule_facts *f,
 }
 
 int
+rules_frequency(const struct rule *r, const struct rule_facts *f)
+{
+	int found = -1;
+	char why[160];
+
+	for (size_t i = 0; i < r->nconds; i++)
+		if (r->conds[i].what == COND_FREQUENCY) {
+			if (match_cond(&r->conds[i], f, why, sizeof why) != 1)
+				return 0;
+			found = 1;
+		}
+	return found;
+}
+
+int
+rules_need_record(const struct rules *rs)
+{
+	for (size_t i = 0; i <= rs->n; i++) {
+		const struct rule *r = i < rs->n ? &rs->v[i] : &rs->filter;
+
+		for (size_t k = 0; k < r->nconds; k++)
+			if (r->conds[k].jq != NULL)
+				return 1;
+	}
+	return 0;
+}
+
+int
 rules_match(const struct rule *r, const struct rule_facts *f, char *why,
     size_t n)
 {
-	for (size_t i = 0; i < r->nconds; i++)
-		if (!match_cond(&r->conds[i], f, why, n))
-			return 0;
+	for (size_t i = 0; i < r->nconds; i++) {
+		int m = match_cond(&r->conds[i], f, why, n);
+
+		if (m <= 0)
+			return m;
+	}
 	if (n > 0)
 		why[0] = '\0';
 	return 1;

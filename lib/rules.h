@@ -95,9 +95,23 @@ int rules_add_filter(struct rules *, const char *spec, const char *origin,
 /* The default set: the guide's five recommended rules and metric alerts. */
 int rules_add_defaults(struct rules *, char *err, size_t n);
 
-/* 1: r matches (its conditions all hold); 0: not, why says which failed. */
+/*
+ * 1: r matches (its conditions all hold); 0: not, why says which failed;
+ * -1: not, because a jq condition failed at run time (why is
+ * RULES_JQ_ERROR and jq's message, for the caller to report).
+ */
 int rules_match(const struct rule *r, const struct rule_facts *f,
     char *why, size_t n);
+#define RULES_JQ_ERROR "jq error: "
+
+/*
+ * The frequency conditions of r alone: 1 when r has one and they all
+ * hold for f, 0 when it has one and one does not, -1 when it has none.
+ */
+int rules_frequency(const struct rule *r, const struct rule_facts *f);
+
+/* 1 when a condition runs jq over the whole record (payload included). */
+int rules_need_record(const struct rules *);
 
 /* "error" -> LEVEL_ERROR ...; -1 unknown. */
 int rules_level_rank(const char *name);

@@ -33,6 +33,7 @@ free_issue(struct throttle_issue *e)
 	if (e) {
 		free(e->key);
 		free(e->times);
+		free(e->rule);
 		jv_free(e->info);
 		free(e);
 	}
@@ -216,14 +217,48 @@ throttle_recent(const struct throttle_issue *e, int64_t now, int64_t window_ms)
 }
 
 int
+throttle_due(const struct throttle_issue *e, int64_t now, int64_t window_ms)
+{
+	return window_ms <= 0 || e->last_sent == THROTTLE_NEVER ||
+	    now - e->last_sent >= window_ms || e->last_sent - now >= window_ms;
+}
+
+static void
+set_rule(struct throttle_issue *e, const char *rule)
+{
+	char *copy;
+
+	if (rule && (e->rule == NULL || strcmp(e->rule, rule) != 0) &&
+	    (copy = strdup(rule)) != NULL) {
+		free(e->rule);
+		e->rule = copy;
+	}
+}
+
+void
+throttle_sent(struct throttle_issue *e, int64_t now, const char *rule)
+{
+	e->last_sent = now;
+	e->unsent = 0;
+	set_rule(e, rule);
+}
+
+void
+throttle_hold(struct throttle_issue *e, int64_t now)
+{
+	e->held++;
+	if (e->unsent++ == 0)
+		e->unsent_since = now;
+}
+
+int
 throttle_allow(struct throttle_issue *e, int64_t now, int64_t window_ms)
 {
-	if (window_ms <= 0 || e->last_sent == THROTTLE_NEVER ||
-	    now - e->last_sent >= window_ms || e->last_sent - now >= window_ms) {
-		e->last_sent = now;
+	if (throttle_due(e, now, window_ms)) {
+		throttle_sent(e, now, NULL);
 		return 1;
 	}
-	e->held++;
+	throttle_hold(e, now);
 	return 0;
 }
 
@@ -330,6 +365,18 @@ throttle_save(const struct throttle *t, int64_t horizon_ms)
 		    jv_bool(e->resolved));
 		o = jv_object_set(o, jv_string("held"),
 		    jv_number((double)e->held));
+		if (e->unsent > 0) {
+			o = jv_object_set(o, jv_string("unsent"),
+			    jv_number((double)e->unsent));
+			o = jv_object_set(o, jv_string("unsent_since"),
+			    jv_number((double)e->unsent_since));
+		}
+		if (e->bursts)
+			o = jv_object_set(o, jv_string("bursts"),
+			    jv_number((double)e->bursts));
+		if (e->rule)
+			o = jv_object_set(o, jv_string("rule"),
+			    jv_string(e->rule));
 		o = jv_object_set(o, jv_string("total"),
 		    jv_number((double)e->total));
 		o = jv_object_set(o, jv_string("times"), times);
@@ -386,6 +433,14 @@ throttle_load(struct throttle *t, const jv *saved)
 			e->held = (unsigned long)d;
 		if (jvx_num(&o, "total", 0, &d) && d >= 0)
 			e->total = (unsigned long)d;
+		if (jvx_num(&o, "unsent", 0, &d) && d >= 0)
+			e->unsent = (unsigned long)d;
+		if (jvx_num(&o, "unsent_since", 0, &d))
+			e->unsent_since = (int64_t)d;
+		if (jvx_num(&o, "bursts", 0, &d) && d >= 0 && d < 4294967296.0)
+			e->bursts = (unsigned)d;
+		if (jvx_str(&o, "rule"))
+			set_rule(e, jvx_str(&o, "rule"));
 		times = jvx_get(&o, "times");
 		if (jv_get_kind(times) == JV_KIND_ARRAY) {
 			int nt = jv_array_length(jv_copy(times));
@@ -414,4 +469,90 @@ throttle_load(struct throttle *t, const jv *saved)
 	}
 	jv_free(issues);
 	return ok;
+}
+
+/* The index of the group named key in groups, or -1. */
+static int
+group_index(const jv *groups, const jv *key)
+{
+	int n = jv_array_length(jv_copy(*groups));
+
+	for (int i = 0; i < n; i++) {
+		jv g = jv_array_get(jv_copy(*groups), i);
+		int same = jv_equal(jvx_get(&g, "group"), jv_copy(*key));
+
+		jv_free(g);
+		if (same)
+			return i;
+	}
+	return -1;
+}
+
+static jv
+new_group(jv key)
+{
+	jv g = jv_object_set(jv_object(), jv_string("group"), key);
+
+	g = jv_object_set(g, jv_string("issues"), jv_array());
+	g = jv_object_set(g, jv_string("total"), jv_number(0));
+	return jv_object_set(g, jv_string("omitted"), jv_number(0));
+}
+
+/* Add n to the number at g.key: the new g. */
+static jv
+add_to(jv g, const char *key, double n)
+{
+	double now = 0;
+
+	jvx_num(&g, key, 0, &now);
+	return jv_object_set(g, jv_string(key), jv_number(now + n));
+}
+
+jv
+throttle_digest_groups(struct throttle *t, jv first, size_t max_list,
+    jv (*group_of)(const jv *info, void *ctx), void *ctx)
+{
+	unsigned long total, omitted, listed = 0;
+	jv all = throttle_digest(t, (size_t)-1, &total, &omitted);
+	jv groups = jv_array_append(jv_array(), new_group(first));
+	int n = jv_array_length(jv_copy(all));
+
+	for (int i = 0; i < n; i++) {
+		jv issue = jv_array_get(jv_copy(all), i);
+		jv key = group_of(&issue, ctx);
+		int at = group_index(&groups, &key);
+		double count = 0;
+		jv g, list;
+
+		if (at < 0) {
+			at = jv_array_length(jv_copy(groups));
+			g = new_group(key);
+		} else {
+			jv_free(key);
+			g = jv_array_get(jv_copy(groups), at);
+			/* g's only reference, so the sets below need no copy */
+			groups = jv_array_set(groups, at, jv_null());
+		}
+		jvx_num(&issue, "count", 0, &count);
+		listed += (unsigned long)count;
+		g = add_to(g, "total", count);
+		list = jvx_get(&g, "issues");
+		g = jv_object_set(g, jv_string("issues"), jv_null());
+		if ((size_t)jv_array_length(jv_copy(list)) < max_list) {
+			g = jv_object_set(g, jv_string("issues"),
+			    jv_array_append(list, issue));
+		} else {
+			jv_free(issue);
+			g = jv_object_set(g, jv_string("issues"), list);
+			g = add_to(g, "omitted", 1);
+		}
+		groups = jv_array_set(groups, at, g);
+	}
+	jv_free(all);
+	/* the records of issues the table had to forget: the first group */
+	jv g = jv_array_get(jv_copy(groups), 0);
+
+	g = add_to(g, "total", (double)(total - listed));
+	g = add_to(g, "omitted", (double)omitted);
+	return jv_array_set(groups, 0, g);
 }

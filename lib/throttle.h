@@ -28,6 +28,10 @@ struct throttle_issue {
 	int64_t last_sent;	/* received ms of its last message, or NEVER */
 	int resolved;		/* seen resolved, not seen again since */
 	unsigned long held;	/* held back since the last digest */
+	unsigned long unsent;	/* held back since its last message */
+	int64_t unsent_since;	/* received ms of the first of those */
+	unsigned bursts;	/* bit i: above the i-th frequency rule */
+	char *rule;		/* the rule of its last message, or NULL */
 	unsigned long total;	/* records seen, all time */
 	int64_t *times;		/* ring of the latest received times */
 	unsigned ring, ntimes, head;	/* capacity, used, next slot */
@@ -57,8 +61,17 @@ unsigned throttle_recent(const struct throttle_issue *, int64_t now,
  * May a message for this issue go out at time now?  1: yes, and the
  * window restarts at now.  0: a message went out less than window_ms
  * ago; the record is counted as held back.  window_ms <= 0: always 1.
+ * That is throttle_due, then throttle_sent or throttle_hold.
  */
 int throttle_allow(struct throttle_issue *, int64_t now, int64_t window_ms);
+/* 1 when no message went out for the issue in the window before now. */
+int throttle_due(const struct throttle_issue *, int64_t now,
+    int64_t window_ms);
+/* A message went out at now (under rule, borrowed; NULL keeps the
+ * last): the window restarts and the unsent count is cleared. */
+void throttle_sent(struct throttle_issue *, int64_t now, const char *rule);
+/* A record received at now was held back. */
+void throttle_hold(struct throttle_issue *, int64_t now);
 
 /* Replace the digest fields (consumed; must be an object). */
 void throttle_set_info(struct throttle_issue *, jv info);
@@ -71,6 +84,17 @@ void throttle_set_info(struct throttle_issue *, jv info);
  */
 jv throttle_digest(struct throttle *, size_t max_list, unsigned long *total,
     unsigned long *omitted);
+/*
+ * The same for a digest per group: group_of(info, ctx) names the group
+ * of each held issue (a jv string; the caller's route, say).  An array
+ * of {"group","issues","total","omitted"}: the group named first comes
+ * first and always (its total may be 0; it also counts the held records
+ * of forgotten issues), then the others in the order of their most held
+ * issue; at most max_list issues each, most held first.  first is
+ * consumed.  Resets the held counts.
+ */
+jv throttle_digest_groups(struct throttle *, jv first, size_t max_list,
+    jv (*group_of)(const jv *info, void *ctx), void *ctx);
 /* Held-back records not yet in a digest. */
 unsigned long throttle_held(const struct throttle *);
 

@@ -4,6 +4,7 @@
 Usage:
     python3 tests/faketg.py --port-file FILE --log FILE [--token TOKEN]
                             [--faults FILE] [--updates FILE]
+                            [--group-limit N/SECONDS]
                             [--tls-cert PEM --tls-key PEM]
 
 Listens on 127.0.0.1, port 0 (the kernel picks one), HTTP/1.1 with
@@ -23,6 +24,14 @@ multipart/form-data, as the real Bot API accepts them.
   --faults FILE   injected faults (see below).
   --updates FILE  a JSON array of Update objects for getUpdates (default:
                   a private chat, a group, a supergroup and a channel).
+  --group-limit N/SECONDS
+                  Telegram's limit for groups: a sendMessage to a group
+                  chat (a negative chat_id) that already took N messages
+                  in the last SECONDS (a fraction allowed) is answered 429
+                  "Too Many Requests: retry after R" with
+                  parameters.retry_after R (whole seconds until the oldest
+                  of them leaves the window); logged with "fault":
+                  "group_limit".  Default: no limit.
   --tls-cert PEM, --tls-key PEM
                   serve HTTPS with this certificate and key.
 
@@ -111,7 +120,9 @@ Example:
 """
 
 import argparse
+import collections
 import email.parser
+import math
 import email.policy
 import html
 import json
@@ -208,6 +219,31 @@ class State:
         else:
             self.updates = default_updates()
         self.log = open(args.log, "a", encoding="utf-8")
+        self.group_limit = None
+        if args.group_limit:
+            n, secs = args.group_limit.split("/", 1)
+            self.group_limit = (int(n), float(secs))
+        self.group_sends = collections.defaultdict(collections.deque)
+
+    def group_wait(self, chat_id, now):
+        """Seconds until a group chat may take another message (0: now),
+        noting the message when it may."""
+        if self.group_limit is None:
+            return 0
+        try:
+            if int(chat_id) >= 0:
+                return 0
+        except (TypeError, ValueError):
+            return 0
+        n, secs = self.group_limit
+        with self.lock:
+            q = self.group_sends[str(chat_id)]
+            while q and q[0] <= now - secs:
+                q.popleft()
+            if len(q) >= n:
+                return q[0] + secs - now
+            q.append(now)
+            return 0
 
     def new_call(self):
         with self.lock:
@@ -607,6 +643,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def normal(self, method, params, entry, token):
         if method == "sendMessage":
+            wait = self.state.group_wait(params.get("chat_id"), entry["t"])
+            if wait > 0:
+                ra = max(1, math.ceil(wait))
+                entry["fault"] = "group_limit"
+                self.answer_error(entry, 429, "Too Many Requests: retry "
+                                  "after %d" % ra, {"retry_after": ra})
+                return
             result = self.accept(method, params, entry, token)
             if result is not None:
                 entry["status"] = 200
@@ -648,6 +691,7 @@ def main():
     ap.add_argument("--token")
     ap.add_argument("--faults")
     ap.add_argument("--updates")
+    ap.add_argument("--group-limit")
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
     args = ap.parse_args()

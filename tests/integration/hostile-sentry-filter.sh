@@ -12,7 +12,9 @@ python3 "$TOP/tests/integration/hostile-records.py" filter >"$T/in"
 ALL="g1 b-alert-array g2 b-alert-string g3 b-seq-string g4 b-received-bad g5 b-received-num g6 b-kinds g7 b-dup g8 b-utf8 g9 b-deep g10 b-huge-title g11 b-nul g12 b-drop-odd g13 b-digest-odd g14 b-route-odd g15 b-huge-numbers g16 b-telegram-string g50"
 
 # 1. One catch-all rule: everything handled, status 0, nothing lost.
-sentry-filter -r 'all any' <"$T/in" >"$T/out" 2>"$T/err"; rc=$?
+# (--storm off: 30-odd new issues within a minute to one chat would
+# rightly be folded into a storm digest; odd records are the point here.)
+sentry-filter --storm off -r 'all any' <"$T/in" >"$T/out" 2>"$T/err"; rc=$?
 check "filter: malformed records: status 0" is_status 0 $rc
 check "filter: malformed records: nothing on stderr" same "$T/err" ""
 ids "$T/out" >"$T/ids"
@@ -27,7 +29,7 @@ check "filter: duplicate \"alert\" keys: the last (installation) wins and is dro
 
 # 2. Every built-in filter on values of the wrong kind: a jq error is a
 # per-record drop with the reason, never a stop.
-sentry-filter --jq '.alert.tags.customer == "acme"' --title-re '^Good' \
+sentry-filter --storm off --jq '.alert.tags.customer == "acme"' --title-re '^Good' \
     --tag customer=acme --level warning --project api --env production \
     -r 'all any' <"$T/in" >"$T/out2" 2>"$T/err2"; rc=$?
 check "filter: filters on wrong kinds: status 0" is_status 0 $rc

@@ -237,6 +237,51 @@ START_TEST(kinds_have_their_headers)
 }
 END_TEST
 
+START_TEST(held_and_storm)
+{
+	size_t units;
+	char *t, *json, *issues;
+	size_t n = 0;
+
+	/* what sentry-filter held back before this message */
+	t = text_of(&defaults, "{\"alert\":{\"kind\":\"event_alert\","
+	    "\"title\":\"Boom\",\"held\":{\"count\":13,\"since\":"
+	    "\"2026-11-29T12:03:41.000Z\"}}}", &units);
+	ck_assert_msg(strstr(t, "</b>\n+13 events since 12:03") != NULL, "%s",
+	    t);
+	free(t);
+	/* a storm digest: as many issues as fit, then "and N more" */
+	issues = malloc(300 * 200);
+	for (int i = 0; i < 300; i++)
+		n += (size_t)sprintf(issues + n, "%s{\"short_id\":\"API-%d\","
+		    "\"title\":\"Error number %d in a module with a long name"
+		    "\",\"count\":1,\"url\":\"https://s.io/%d\",\"project\":"
+		    "\"api\"}", i ? "," : "", i, i, i);
+	json = malloc(n + 400);
+	sprintf(json, "{\"digest\":{\"kind\":\"storm\",\"period_start\":"
+	    "\"2026-11-29T08:00:00.440Z\",\"period_end\":"
+	    "\"2026-11-29T08:00:30.440Z\",\"environment\":\"production\","
+	    "\"omitted_issues\":5,\"issues\":[%s]}}", issues);
+	t = text_of(&defaults, json, &units);
+	const char *head = "\xf0\x9f\x8c\xaa <b>Storm: 305 more issues</b> "
+	    "in production in the last 30 s\n\n";
+	ck_assert_msg(strncmp(t, head, strlen(head)) == 0, "%.100s", t);
+	ck_assert(strstr(t, "API-0</a> Error number 0") != NULL);
+	const char *more = strstr(t, "\xe2\x80\xa6 and ");
+	ck_assert_ptr_nonnull(more);
+	int listed = 0, rest = 0;
+	for (const char *p = t; (p = strstr(p, "<a href")) != NULL; p++)
+		listed++;
+	ck_assert_int_eq(sscanf(more, "\xe2\x80\xa6 and %d more issues",
+	    &rest), 1);
+	ck_assert_int_eq(listed + rest, 305);
+	ck_assert_uint_gt(units, TGHTML_MAX_UNITS - 200);
+	free(t);
+	free(json);
+	free(issues);
+}
+END_TEST
+
 START_TEST(request_fields)
 {
 	struct fmt_opts o = defaults;
@@ -356,6 +401,7 @@ main(void)
 	tcase_add_test(tc, trims_stack_then_message);
 	tcase_add_test(tc, everything_huge_still_fits);
 	tcase_add_test(tc, kinds_have_their_headers);
+	tcase_add_test(tc, held_and_storm);
 	tcase_add_test(tc, request_fields);
 	tcase_add_test(tc, template_helpers_escape_for_telegram);
 	tcase_add_test(tc, template_compile_error_names_the_file);

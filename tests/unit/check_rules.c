@@ -31,7 +31,8 @@ matches(struct rules *rs, size_t i, const char *alert_json, char *why,
 	ck_assert(jv_get_kind(rec) == JV_KIND_OBJECT);
 	alert = jvx_get(&rec, "alert");
 	struct rule_facts f = { &rec, &alert, 0, 0, NULL, 0 };
-	m = rules_match(i == (size_t)-1 ? &rs->filter : &rs->v[i], &f, why, n);
+	m = rules_match(i == (size_t)-1 ? &rs->filter : &rs->v[i], &f, why,
+	    n) == 1;
 	jv_free(alert);
 	jv_free(rec);
 	return m;

@@ -33,6 +33,41 @@ START_TEST(one_message_per_window)
 }
 END_TEST
 
+START_TEST(held_since_the_last_message)
+{
+	struct throttle *t = throttle_new(100, 4), *u = throttle_new(100, 4);
+	struct throttle_issue *e = throttle_touch(t, "issue:1");
+	jv saved;
+
+	ck_assert_int_eq(throttle_due(e, 1000, 60000), 1);
+	throttle_sent(e, 1000, "critical");
+	ck_assert_int_eq(throttle_due(e, 2000, 60000), 0);
+	throttle_hold(e, 2000);
+	throttle_hold(e, 3000);
+	ck_assert_uint_eq(e->unsent, 2);
+	ck_assert_int_eq(e->unsent_since, 2000);
+	ck_assert_uint_eq(e->held, 2);
+	e->bursts = 5;
+	saved = throttle_save(t, 0);
+	ck_assert_int_eq(throttle_load(u, &saved), 0);
+	jv_free(saved);
+	e = throttle_find(u, "issue:1");
+	ck_assert_uint_eq(e->unsent, 2);
+	ck_assert_int_eq(e->unsent_since, 2000);
+	ck_assert_uint_eq(e->bursts, 5);
+	ck_assert_str_eq(e->rule, "critical");
+	/* a message (news, inside the window): the count starts again, the
+	 * digest's does not; NULL keeps the rule */
+	throttle_sent(e, 4000, NULL);
+	ck_assert_uint_eq(e->unsent, 0);
+	ck_assert_uint_eq(e->held, 2);
+	ck_assert_str_eq(e->rule, "critical");
+	ck_assert_int_eq(e->last_sent, 4000);
+	throttle_free(t);
+	throttle_free(u);
+}
+END_TEST
+
 START_TEST(recent_counts_a_half_open_window)
 {
 	struct throttle *t = throttle_new(100, 4);
@@ -87,6 +122,56 @@ START_TEST(digest_lists_and_resets)
 	list = throttle_digest(t, 10, &total, &omitted);
 	ck_assert_uint_eq(total, 0);
 	ck_assert_int_eq(jv_array_length(list), 0);
+	throttle_free(t);
+}
+END_TEST
+
+/* The group of a held issue: its info's "g". */
+static jv
+group_of(const jv *info, void *ctx)
+{
+	(void)ctx;
+	return jv_string(jvx_str(info, "g"));
+}
+
+START_TEST(digest_groups)
+{
+	struct throttle *t = throttle_new(8, 1);
+	const char *spec[][3] = {	/* key, group, held */
+		{ "a", "x", "1" }, { "b", "y", "3" }, { "c", "x", "2" },
+		{ "d", "y", "1" }, { "e", "x", "1" },
+	};
+	double n;
+	jv groups;
+
+	for (size_t i = 0; i < 5; i++) {
+		struct throttle_issue *e = throttle_touch(t, spec[i][0]);
+		char info[64];
+
+		snprintf(info, sizeof info, "{\"k\":\"%s\",\"g\":\"%s\"}",
+		    spec[i][0], spec[i][1]);
+		throttle_set_info(e, jv_parse(info));
+		throttle_note(e, 1000);
+		throttle_allow(e, 1000, 60000);
+		for (int k = 0; k < atoi(spec[i][2]); k++)
+			throttle_allow(e, 1001, 60000);
+	}
+	/* "z" first although nothing of it is held; then y (b holds the
+	 * most), then x; at most 2 issues listed per group */
+	groups = throttle_digest_groups(t, jv_string("z"), 2, group_of, NULL);
+	ck_assert_int_eq(jv_array_length(jv_copy(groups)), 3);
+	ck_assert_str_eq(jvx_str(&groups, "0.group"), "z");
+	ck_assert(jvx_num(&groups, "0.total", 0, &n) && n == 0);
+	ck_assert_str_eq(jvx_str(&groups, "1.group"), "y");
+	ck_assert(jvx_num(&groups, "1.total", 0, &n) && n == 4);
+	ck_assert_str_eq(jvx_str(&groups, "1.issues.0.k"), "b");
+	ck_assert_str_eq(jvx_str(&groups, "1.issues.1.k"), "d");
+	ck_assert_str_eq(jvx_str(&groups, "2.group"), "x");
+	ck_assert(jvx_num(&groups, "2.total", 0, &n) && n == 4);
+	ck_assert_str_eq(jvx_str(&groups, "2.issues.0.k"), "c");
+	ck_assert(jvx_num(&groups, "2.omitted", 0, &n) && n == 1);
+	jv_free(groups);
+	ck_assert_uint_eq(throttle_held(t), 0);
 	throttle_free(t);
 }
 END_TEST
@@ -241,8 +326,10 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, one_message_per_window);
+	tcase_add_test(tc, held_since_the_last_message);
 	tcase_add_test(tc, recent_counts_a_half_open_window);
 	tcase_add_test(tc, digest_lists_and_resets);
+	tcase_add_test(tc, digest_groups);
 	tcase_add_test(tc, forgetting_keeps_held_counts);
 	tcase_add_test(tc, save_and_load_round_trip);
 	tcase_add_test(tc, seen_is_bounded_and_saved);
