@@ -219,6 +219,7 @@ reject_line(struct ndjson_reader *r, const char *line, size_t len,
 struct scan {
 	const unsigned char *p, *end;
 	int any_surrogates;	/* lone \uD8xx/\uDCxx are grammar, not errors */
+	int max_depth;
 };
 
 static void
@@ -356,7 +357,7 @@ scan_value(struct scan *s, int depth)
 			return scan_number(s);
 		return -1;
 	}
-	if (depth >= SCAN_MAX_DEPTH)
+	if (depth >= s->max_depth)
 		return -1;
 	close = *s->p == '[' ? ']' : '}';
 	s->p++;
@@ -392,7 +393,7 @@ long
 ndjson_cut_member(const char *text, size_t len, const char *key, char *out)
 {
 	struct scan s = { (const unsigned char *)text,
-	    (const unsigned char *)text + len, 0 };
+	    (const unsigned char *)text + len, 0, SCAN_MAX_DEPTH };
 	const unsigned char *copied = s.p, *prev_end;
 	size_t klen = strlen(key), o = 0;
 	int first = 1;		/* no member kept before this one */
@@ -455,8 +456,9 @@ done:
 int
 ndjson_strict_object(const char *text, size_t len)
 {
+	/* deeper than libjq parses: whatever it took is scanned */
 	struct scan s = { (const unsigned char *)text,
-	    (const unsigned char *)text + len, 1 };
+	    (const unsigned char *)text + len, 1, 2 * SCAN_MAX_DEPTH + 8 };
 
 	scan_ws(&s);
 	if (s.p >= s.end || *s.p != '{' || scan_value(&s, 0) < 0)

@@ -67,7 +67,7 @@ long ndjson_cut_member(const char *text, size_t len, const char *key,
  * around it allowed; \uXXXX escapes of surrogates in any order, which
  * the grammar allows), 0 otherwise: no byte order mark, no "nan", "01" or
  * "+1" that libjq would read leniently, nothing after it.  Nesting
- * deeper than 128 counts as not strict.
+ * deeper than libjq's limit (256) counts as not strict.
  */
 int ndjson_strict_object(const char *text, size_t len);
 

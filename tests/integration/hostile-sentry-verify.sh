@@ -44,9 +44,15 @@ signed() { # signed ID FILE (raw body bytes)
 } >"$T/in1"
 sentry-verify <"$T/in1" >"$T/out1" 2>"$T/err1"; rc=$?
 check "verify: malformed records: status 1" is_status 1 $rc
-ids "$T/out1" >"$T/ids1"
+jq -c 'select(has("drop") | not)' "$T/out1" >"$T/good1"
+ids "$T/good1" >"$T/ids1"
 check "verify: malformed records: every good record emitted in order" \
     same "$T/ids1" "g1 g2 g3 g4 g5 g6 g7 g8 g9 g10"
+# the ones with an id go on as drop markers, to be acknowledged
+jq -c 'select(.drop.stage == "sentry-verify")' "$T/out1" >"$T/drops1"
+ids "$T/drops1" >"$T/dropids1"
+check "verify: malformed records: a drop marker for each rejected record" \
+    same "$T/dropids1" "b-body-num b-headers-arr b-b64 b-sig-kinds -"
 check "verify: malformed records: one exact line per bad record" same "$T/err1" \
 'sentry-verify: b-body-num: record has no body (peer -)
 sentry-verify: b-headers-arr: unsigned request: no Sentry-Hook-Signature and no valid URL token (peer -)

@@ -140,7 +140,7 @@ START_TEST(strict_object)
 	    "{\"a\":01}", "{\"a\":+1}", "{\"a\":1,}", "{} {}", "{}x",
 	    "[1]", "\"x\"", "nan", "", "{\"a\":\"\\x\"}", "{\"a\":1.}",
 	    "{'a':1}", "{\"a\":\"\t\"}", NULL };
-	char deep[300];
+	char deep[600];
 
 	for (int i = 0; good[i]; i++)
 		ck_assert_msg(ndjson_strict_object(good[i], strlen(good[i])),
@@ -148,6 +148,13 @@ START_TEST(strict_object)
 	for (int i = 0; bad[i]; i++)
 		ck_assert_msg(!ndjson_strict_object(bad[i], strlen(bad[i])),
 		    "%s", bad[i]);
+	/* 200 levels, as libjq parses them; 600 is beyond */
+	memset(deep, 0, sizeof deep);
+	strcpy(deep, "{\"a\":");
+	memset(deep + 5, '[', 200);
+	memset(deep + 205, ']', 200);
+	deep[405] = '}';
+	ck_assert(ndjson_strict_object(deep, strlen(deep)));
 	memset(deep, '[', sizeof deep);
 	deep[0] = '{';
 	ck_assert(!ndjson_strict_object(deep, sizeof deep));
