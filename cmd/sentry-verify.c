@@ -34,6 +34,7 @@
 #include "clock.h"
 #include "diag.h"
 #include "dotenv.h"
+#include "hmac.h"
 #include "jvx.h"
 #include "ndjson.h"
 #include "quarantine.h"
@@ -48,7 +49,7 @@ static const char usage_line[] =
     "[-E file]\n"
     "                     [-m max-age] [-n replay-size] [-r rejects] "
     "[-s secret-file]\n"
-    "                     [-t token-file] [-u sentry-url]\n";
+    "                     [-t token-file] [-u sentry-url] [-w retry-window]\n";
 
 static struct auth *auth;
 static struct replay *cache;
@@ -57,7 +58,8 @@ static int allow_unsigned;
 static long max_age = DEFAULT_MAX_AGE;
 static size_t max_body = DEFAULT_MAX_BODY;
 static const char *sentry_url;
-static unsigned long rejected, passed, cache_write_errors;
+static unsigned long rejected, passed, duplicates, cache_write_errors;
+static int64_t retry_window_ms = 30 * 60 * 1000;
 
 static void
 usage(int status)
@@ -110,7 +112,7 @@ reject(const jv *rec, const char *fmt, ...)
  * real webhook).  rec is consumed.  0, or -1 when stdout fails.
  */
 static int
-drop_rejected(jv rec)
+drop_marker(jv rec, const char *reason, const char *why)
 {
 	jv marker = jv_object_set(jv_object(), jv_string("v"), jv_number(1));
 	static const char *const keep[] = { "id", "seq", "received" };
@@ -127,8 +129,55 @@ drop_rejected(jv rec)
 	marker = jv_object_set(marker, jv_string("drop"), jv_object_set(
 	    jv_object_set(jv_object_set(jv_object(), jv_string("stage"),
 	    jv_string("sentry-verify")), jv_string("reason"),
-	    jv_string("rejected")), jv_string("why"), jv_string(rejected_why)));
+	    jv_string(reason)), jv_string("why"), jv_string(why)));
 	return ndjson_write(stdout, marker);
+}
+
+/*
+ * A retry of a webhook that already passed.  Sentry retries a published
+ * app's webhook (3 times, 5 minutes apart) with a new Request-ID and
+ * timestamp, so it is known by its content: the same body bytes, the
+ * same event of the same alert rule, or the legacy plugin's
+ * Idempotency-Key, within retry_window of the first.  The keys live in
+ * the replay cache, timed by "received", so a replayed spool decides the
+ * same and a redelivery of the same record still passes.  NULL when new,
+ * else which key matched.
+ */
+static const char *
+retry_of(const jv *rec, const jv *alert, const void *body, size_t len)
+{
+	unsigned char digest[HMAC_SHA256_SIZE];
+	char hex[2 * HMAC_SHA256_SIZE + 1], key[600];
+	const char *id = jvx_str(rec, "id"), *received = jvx_str(rec, "received");
+	const char *idem = jvx_str(rec, "headers.idempotency-key");
+	const char *event = jvx_str(alert, "event_id"), *rule = jvx_str(alert, "rule");
+	const char *kind = jvx_str(alert, "kind");
+	int64_t at;
+	int werr;
+
+	if (retry_window_ms == 0 || received == NULL ||
+	    clock_parse(received, &at) != 0)
+		return NULL;
+	if (hmac_digest(body, len, digest) != 0)
+		return NULL;
+	hmac_hex(digest, hex);
+	snprintf(key, sizeof key, "body:%s", hex);
+	if (replay_check_within(cache, key, id, at, retry_window_ms, &werr) ==
+	    REPLAY_SEEN)
+		return "the same body";
+	if (kind && strcmp(kind, "event_alert") == 0 && event && rule) {
+		snprintf(key, sizeof key, "event:%.64s:%.500s", event, rule);
+		if (replay_check_within(cache, key, id, at, retry_window_ms,
+		    &werr) == REPLAY_SEEN)
+			return "the same event and alert rule";
+	}
+	if (idem && *idem) {
+		snprintf(key, sizeof key, "idempotency:%.500s", idem);
+		if (replay_check_within(cache, key, id, at, retry_window_ms,
+		    &werr) == REPLAY_SEEN)
+			return "the same Idempotency-Key";
+	}
+	return NULL;
 }
 
 /* How the record is authenticated: "hmac", "token", "unsigned", or NULL
@@ -348,7 +397,24 @@ handle(jv rec)
 	in.sentry_url = sentry_url;
 	{
 		jv alert = alert_normalise(&payload, &in);
+		const char *retry = retry_of(&rec, &alert, bytes, len);
 
+		if (retry) {
+			char why[128];
+
+			snprintf(why, sizeof why, "a retry of a webhook passed "
+			    "before (%s within %lld min)", retry,
+			    (long long)(retry_window_ms / 60000));
+			diag_info("%s: %s: not passed again", ndjson_id(&rec),
+			    why);
+			jv_free(alert);
+			jv_free(payload);
+			jv_free(body);
+			jv_free(b64);
+			free(decoded);
+			duplicates++;
+			return drop_marker(rec, "duplicate", why);
+		}
 		rec = jv_object_delete(rec, jv_string("body"));
 		rec = jv_object_delete(rec, jv_string("body_b64"));
 		rec = jv_object_delete(rec, jv_string("payload"));
@@ -373,7 +439,7 @@ out:
 	jv_free(body);
 	jv_free(b64);
 	free(decoded);
-	return drop_rejected(rec);
+	return drop_marker(rec, "rejected", rejected_why);
 }
 
 static long
@@ -400,6 +466,7 @@ main(int argc, char *argv[])
 		{ "env-file", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "max-age", required_argument, NULL, 'm' },
+		{ "retry-window", required_argument, NULL, 'w' },
 		{ "replay-size", required_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "rejects", required_argument, NULL, 'r' },
@@ -421,7 +488,7 @@ main(int argc, char *argv[])
 	diag_ensure_fds();
 	diag_init(argv[0]);
 	signal(SIGPIPE, SIG_IGN);	/* a gone reader is EPIPE: exit 111 */
-	while ((c = getopt_long(argc, argv, "ab:c:E:hm:n:qr:s:t:u:Vv",
+	while ((c = getopt_long(argc, argv, "ab:c:E:hm:n:qr:s:t:u:Vvw:",
 	    longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a': allow_unsigned = 1; break;
@@ -430,6 +497,8 @@ main(int argc, char *argv[])
 		case 'c': cache_path = optarg; break;
 		case 'E': envfile = optarg; break;
 		case 'h': usage(EXIT_DONE); break;
+		case 'w': retry_window_ms = 1000 * number_arg("--retry-window",
+			    optarg, 0, 7L * 86400); break;
 		case 'm': max_age = number_arg("--max-age", optarg, 0,
 			    366L * 86400); break;
 		case 'n': cache_size = (size_t)number_arg("--replay-size",
@@ -507,6 +576,9 @@ main(int argc, char *argv[])
 		diag_warn("%s", ndjson_read_error(errno));
 		status = EXIT_TEMPFAIL;
 	}
+	if (duplicates)
+		diag_info("%lu retries of webhooks passed before: not passed "
+		    "again", duplicates);
 	diag_info("%lu passed, %lu rejected", passed,
 	    rejected + ndjson_rejected(in));
 	if (status == EXIT_DONE && (rejected || ndjson_rejected(in)))

@@ -135,6 +135,16 @@ hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
 	return rc;
 }
 
+int
+hmac_digest(const void *data, size_t len, unsigned char out[HMAC_SHA256_SIZE])
+{
+	SHA256_CTX c;
+	int ok = SHA256_Init(&c) && SHA256_Update(&c, data, len) &&
+	    SHA256_Final(out, &c);
+
+	return ok ? 0 : -1;
+}
+
 void
 hmac_hex(const unsigned char digest[HMAC_SHA256_SIZE], char *hex)
 {

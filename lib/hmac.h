@@ -28,6 +28,10 @@ void hmac_keys_free(struct hmac_keys *k);
 int hmac_sha256(const void *key, size_t keylen, const void *data,
     size_t len, unsigned char out[HMAC_SHA256_SIZE]);
 
+/* Plain SHA-256 of data (no key): 0 ok, -1 failure. */
+int hmac_digest(const void *data, size_t len,
+    unsigned char out[HMAC_SHA256_SIZE]);
+
 /* Lower-case hex of a digest: hex needs 2 * HMAC_SHA256_SIZE + 1 bytes. */
 void hmac_hex(const unsigned char digest[HMAC_SHA256_SIZE], char *hex);
 

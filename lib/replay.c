@@ -14,6 +14,7 @@
 
 struct entry {
 	char *request, *record;	/* record NULL: none */
+	int64_t at;		/* when seen, ms (0: no time, never expires) */
 	uint32_t hash;
 	long next;		/* next entry in the bucket, -1 at the end */
 };
@@ -66,7 +67,7 @@ unlink_entry(struct replay *r, size_t idx)
 
 /* Add (taking ownership of the strings), evicting the oldest when full. */
 static void
-add(struct replay *r, char *req, char *rec)
+add(struct replay *r, char *req, char *rec, int64_t at)
 {
 	size_t idx;
 	struct entry *e;
@@ -81,6 +82,7 @@ add(struct replay *r, char *req, char *rec)
 	e = &r->ring[idx];
 	e->request = req;
 	e->record = rec;
+	e->at = at;
 	e->hash = hash(req);
 	e->next = r->bucket[e->hash & (r->nbuckets - 1)];
 	r->bucket[e->hash & (r->nbuckets - 1)] = (long)idx;
@@ -161,12 +163,16 @@ write_all(int fd, const char *buf, size_t len)
 static int
 write_entry(int fd, const struct entry *e)
 {
-	char line[2 * (3 * FIELD_MAX + 1) + 2];
+	char line[2 * (3 * FIELD_MAX + 1) + 24];
 	char req[3 * FIELD_MAX + 1], rec[3 * FIELD_MAX + 1];
 
 	encode(e->request, req);
 	encode(e->record, rec);
-	snprintf(line, sizeof line, "%s %s\n", req, rec);
+	if (e->at)
+		snprintf(line, sizeof line, "%s %s %lld\n", req, rec,
+		    (long long)e->at);
+	else
+		snprintf(line, sizeof line, "%s %s\n", req, rec);
 	return write_all(fd, line, strlen(line));
 }
 
@@ -221,26 +227,28 @@ load(struct replay *r, char *errbuf, size_t errsize)
 		return -1;
 	}
 	while ((n = getline(&line, &cap, f)) > 0) {
-		char *sp, *req, *rec;
+		char *sp, *sp2, *req, *rec, *end;
+		long long at = 0;
+		long i;
 		int none;
 
 		lines++;
 		if (line[n - 1] != '\n')
 			break;	/* torn last write: ignore it */
 		line[n - 1] = '\0';
-		if ((sp = strchr(line, ' ')) == NULL || strchr(sp + 1, ' ')) {
-			snprintf(errbuf, errsize, "%s:%zu: not a replay cache "
-			    "entry", r->path, lines);
-			goto damaged;
+		if ((sp = strchr(line, ' ')) == NULL)
+			goto malformed;
+		if ((sp2 = strchr(sp + 1, ' ')) != NULL) {
+			*sp2 = '\0';
+			at = strtoll(sp2 + 1, &end, 10);
+			if (*end || end == sp2 + 1 || at <= 0)
+				goto malformed;
 		}
 		*sp = '\0';
 		none = strcmp(sp + 1, "-") == 0;	/* before decoding "%2D" */
 		if (*line == '\0' || sp[1] == '\0' || decode(line) != 0 ||
-		    decode(sp + 1) != 0) {
-			snprintf(errbuf, errsize, "%s:%zu: not a replay cache "
-			    "entry", r->path, lines);
-			goto damaged;
-		}
+		    decode(sp + 1) != 0)
+			goto malformed;
 		req = strdup(line);
 		rec = none ? NULL : strdup(sp + 1);
 		if (req == NULL) {
@@ -248,20 +256,32 @@ load(struct replay *r, char *errbuf, size_t errsize)
 			snprintf(errbuf, errsize, "%s: out of memory", r->path);
 			goto bad;
 		}
-		/* A later line for the same request id replaces nothing:
-		 * the first record it came with is the one that counts. */
-		if (find(r, req, hash(req)) >= 0) {
+		/* A later line for the same id replaces nothing: the first
+		 * record it came with is the one that counts; unless both
+		 * have a time, when the later one is a new sighting after the
+		 * first had expired. */
+		if ((i = find(r, req, hash(req))) >= 0) {
+			struct entry *e = &r->ring[i];
+
+			if (at && e->at && at > e->at) {
+				free(e->record);
+				e->record = rec;
+				e->at = at;
+				rec = NULL;
+			}
 			free(req);
 			free(rec);
 			continue;
 		}
-		add(r, req, rec);
+		add(r, req, rec, at);
 	}
 	free(line);
 	fclose(f);
 	r->lines = lines;
 	return 0;
-damaged:
+malformed:
+	snprintf(errbuf, errsize, "%s:%zu: not a replay cache entry", r->path,
+	    lines);
 	free(line);
 	fclose(f);
 	errno = EINVAL;
@@ -338,31 +358,41 @@ fail:
 }
 
 int
-replay_check(struct replay *r, const char *request_id, const char *record_id,
-    int *write_error)
+replay_check_within(struct replay *r, const char *key, const char *record_id,
+    int64_t at, int64_t window_ms, int *write_error)
 {
 	char *req, *rec = NULL;
+	struct entry *e;
 	long i;
 
 	*write_error = 0;
-	if ((req = field_dup(request_id)) == NULL)
+	if ((req = field_dup(key)) == NULL)
 		return REPLAY_NEW;	/* out of memory: cannot remember */
-	if ((i = find(r, req, hash(req))) >= 0) {
-		const char *seen = r->ring[i].record;
-		int same = seen && record_id &&
-		    strncmp(seen, record_id, FIELD_MAX) == 0;
-
-		free(req);
-		return same ? REPLAY_SAME_RECORD : REPLAY_SEEN;
-	}
 	if (record_id && (rec = field_dup(record_id)) == NULL) {
 		free(req);
 		return REPLAY_NEW;
 	}
-	add(r, req, rec);
+	if ((i = find(r, req, hash(req))) >= 0) {
+		e = &r->ring[i];
+		/* a windowed key seen longer ago than the window is new */
+		if (!(window_ms > 0 && e->at && at - e->at > window_ms)) {
+			int same = e->record && record_id &&
+			    strncmp(e->record, record_id, FIELD_MAX) == 0;
+
+			free(req);
+			free(rec);
+			return same ? REPLAY_SAME_RECORD : REPLAY_SEEN;
+		}
+		free(req);
+		free(e->record);
+		e->record = rec;
+		e->at = at;
+	} else {
+		add(r, req, rec, window_ms > 0 ? at : 0);
+		e = &r->ring[(r->oldest + r->count - 1) % r->max];
+	}
 	if (r->path) {
-		if (r->fd < 0 || write_entry(r->fd,
-		    &r->ring[(r->oldest + r->count - 1) % r->max]) != 0) {
+		if (r->fd < 0 || write_entry(r->fd, e) != 0) {
 			*write_error = 1;
 			r->failed = 1;
 		} else if (++r->lines > 2 * r->max && compact(r) != 0) {
@@ -371,6 +401,13 @@ replay_check(struct replay *r, const char *request_id, const char *record_id,
 		}
 	}
 	return REPLAY_NEW;
+}
+
+int
+replay_check(struct replay *r, const char *request_id, const char *record_id,
+    int *write_error)
+{
+	return replay_check_within(r, request_id, record_id, 0, 0, write_error);
 }
 
 size_t

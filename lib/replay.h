@@ -7,9 +7,12 @@
  * record seen again is a redelivery, not a replay.  Only a request id
  * seen with a DIFFERENT record id is a replay.
  *
- * File: one entry per line, "REQUEST-ID RECORD-ID\n", bytes outside
+ * Other keys may be remembered for a time only (a retry of the same
+ * webhook, recognised by its content: see replay_check_within).
+ *
+ * File: one entry per line, "KEY RECORD-ID [MS]\n", bytes outside
  * printable ASCII (and '%') percent-encoded, "-" for a record without
- * id.  New entries are appended; when the file holds twice the bound it
+ * id, MS when the key was seen (keys remembered for a time only).  New entries are appended; when the file holds twice the bound it
  * is rewritten with the newest entries (temporary file, fsync, rename).
  * FILE.lock is held (flock) while the cache is open, so two processes
  * cannot share it by mistake.
@@ -18,6 +21,7 @@
 #define REPLAY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define REPLAY_DEFAULT_MAX 100000
 
@@ -42,6 +46,14 @@ enum {
  */
 int replay_check(struct replay *r, const char *request_id,
     const char *record_id, int *write_error);
+
+/*
+ * The same for a key that counts only for window_ms after it was seen:
+ * at is when (ms, the record's receipt time, so a replayed spool decides
+ * the same); a key seen longer ago is new again, with this record.
+ */
+int replay_check_within(struct replay *r, const char *key,
+    const char *record_id, int64_t at, int64_t window_ms, int *write_error);
 
 size_t replay_count(const struct replay *r);
 

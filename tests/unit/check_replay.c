@@ -147,6 +147,39 @@ START_TEST(one_process_at_a_time)
 }
 END_TEST
 
+/* Keys remembered for a time only: a retry inside the window is seen, one
+ * after it is new again; the times survive a restart, and the later of two
+ * sightings in the file is the one that counts. */
+START_TEST(windowed_keys_expire)
+{
+	char err[256];
+	struct replay *r = replay_open(path, 0, err, sizeof err);
+	int werr;
+	const int64_t min = 60000;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(replay_check_within(r, "body:aa", "rec-1", 10 * min,
+	    30 * min, &werr), REPLAY_NEW);
+	ck_assert_int_eq(replay_check_within(r, "body:aa", "rec-1", 11 * min,
+	    30 * min, &werr), REPLAY_SAME_RECORD);
+	ck_assert_int_eq(replay_check_within(r, "body:aa", "rec-2", 35 * min,
+	    30 * min, &werr), REPLAY_SEEN);
+	ck_assert_int_eq(replay_check_within(r, "body:aa", "rec-3", 41 * min,
+	    30 * min, &werr), REPLAY_NEW);
+	/* a key without a window never expires */
+	ck_assert_int_eq(replay_check(r, "req-1", "rec-1", &werr), REPLAY_NEW);
+	ck_assert_int_eq(replay_close(r), 0);
+	r = replay_open(path, 0, err, sizeof err);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(replay_check_within(r, "body:aa", "rec-4", 50 * min,
+	    30 * min, &werr), REPLAY_SEEN);	/* rec-3 at 41 min */
+	ck_assert_int_eq(replay_check_within(r, "body:aa", "rec-3", 50 * min,
+	    30 * min, &werr), REPLAY_SAME_RECORD);
+	ck_assert_int_eq(replay_check(r, "req-1", "rec-9", &werr), REPLAY_SEEN);
+	ck_assert_int_eq(replay_close(r), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -161,6 +194,7 @@ main(void)
 	tcase_add_test(tc, bounded_oldest_forgotten_file_compacted);
 	tcase_add_test(tc, torn_last_line_ignored_garbage_refused);
 	tcase_add_test(tc, one_process_at_a_time);
+	tcase_add_test(tc, windowed_keys_expire);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
