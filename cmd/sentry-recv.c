@@ -14,9 +14,9 @@
  * fdatasync) or to a file or FIFO (-o, not durable).  Links libc only,
  * statically: it is exec'd once per connection.
  *
- * inetd mode exits 0 when the request was accepted (or the health check
- * answered), 1 when it was refused with a 4xx status or the client went
- * away, 111 when it could not be kept (503).  Listener mode exits 0 on
+ * inetd mode exits 0 when it answered, whatever the status (socat drops
+ * the answer of a child that exits non-zero), 1 when the client went away
+ * before an answer.  Listener mode exits 0 on
  * SIGTERM/SIGINT, follow mode 0 after --once; both 111 on a failure they
  * cannot get past (bind, output gone).  2 is a usage error everywhere.
  */
@@ -1113,11 +1113,12 @@ serve_stdio(void)
 		}
 	}
 	conn_buffers_free(&c);
-	if (c.status == 0)
-		return EXIT_REJECTED;
-	if (c.status < 300)
-		return EXIT_DONE;
-	return c.status == 503 ? EXIT_TEMPFAIL : EXIT_REJECTED;
+	/*
+	 * Answered: 0, whatever the status (it is in the answer and in the
+	 * log).  socat EXEC drops what a child that exits non-zero wrote
+	 * last, so a 401 or a 503 would never reach Sentry's request log.
+	 */
+	return c.status == 0 ? EXIT_REJECTED : EXIT_DONE;
 }
 
 /* ---- listener mode ---- */
