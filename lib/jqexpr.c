@@ -36,13 +36,59 @@ capture_error(void *data, jv msg)
 	jv_free(msg);
 }
 
+/*
+ * 1 when a string literal of text is not closed.  libjq 1.6 leaks
+ * compiling such a program (found by fuzzing), so it never sees one:
+ * strings nest in \( ) interpolations, which nest strings again; '#'
+ * starts a comment outside strings.
+ */
+static int
+unterminated_string(const char *p)
+{
+	int stack[32], depth = 0, in_string = 0;
+
+	for (; *p; p++) {
+		if (in_string) {
+			if (*p == '\\' && p[1] == '(') {
+				if (depth == 32)
+					return 1;	/* too deep to follow */
+				stack[depth++] = 0;	/* parens open in it */
+				in_string = 0;
+				p++;
+			} else if (*p == '\\' && p[1]) {
+				p++;
+			} else if (*p == '"') {
+				in_string = 0;
+			}
+		} else if (*p == '"') {
+			in_string = 1;
+		} else if (*p == '#') {
+			while (p[1] && p[1] != '\n')
+				p++;
+		} else if (depth > 0 && *p == '(') {
+			stack[depth - 1]++;
+		} else if (depth > 0 && *p == ')') {
+			if (stack[depth - 1]-- == 0) {
+				depth--;	/* back in the string */
+				in_string = 1;
+			}
+		}
+	}
+	return in_string || depth > 0;
+}
+
 struct jqexpr *
 jqexpr_compile(const char *text, char *err, size_t errsize)
 {
-	struct jqexpr *e = calloc(1, sizeof *e);
+	struct jqexpr *e;
 
 	if (errsize > 0)
 		err[0] = '\0';
+	if (unterminated_string(text)) {
+		snprintf(err, errsize, "syntax error: a string is not closed");
+		return NULL;
+	}
+	e = calloc(1, sizeof *e);
 	if (e == NULL || (e->text = strdup(text)) == NULL ||
 	    (e->jq = jq_init()) == NULL) {
 		snprintf(err, errsize, "out of memory");

@@ -349,11 +349,85 @@ add_values(struct rule_cond *c, const char *value)
 	}
 }
 
+/*
+ * glibc's regcomp takes exponential time on some patterns a typo makes:
+ * quantifiers in a row ("a+++": 4x slower for every two more), and
+ * counted repetitions expanded inside each other ("(a{1,100}){1,100}" is
+ * milliseconds, one more level seconds).  Refused before it is compiled:
+ * a pattern over 512 bytes, a quantifier right after another, a count
+ * over 100, more than two counted repetitions.  NULL when it is fine.
+ */
+static const char *
+re_too_costly(const char *re)
+{
+	int counted = 0, after_quantifier = 0;
+
+	if (strlen(re) > 512)
+		return "longer than 512 bytes";
+	for (const char *p = re; *p; p++) {
+		int quantifier = 0;
+
+		switch (*p) {
+		case '\\':
+			if (p[1])
+				p++;
+			break;
+		case '[':	/* a bracket expression: nothing special inside */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']') {
+				if (*p == '[' && (p[1] == ':' || p[1] == '.' ||
+				    p[1] == '=')) {
+					const char *end = strchr(p + 2, p[1]);
+
+					p = end && end[1] == ']' ? end + 1 : p + 1;
+				}
+				if (*p)
+					p++;
+			}
+			if (*p == '\0')
+				return NULL;	/* unbalanced: regcomp says so */
+			break;
+		case '*': case '+': case '?':
+			quantifier = 1;
+			break;
+		case '{': {
+			char *end;
+			long lo = strtol(p + 1, &end, 10), hi = lo;
+
+			if (*end == ',')
+				hi = end[1] == '}' ? 101 : strtol(end + 1, &end, 10);
+			if (lo > 100 || hi > 100)
+				return "a count over 100";
+			if (++counted > 2)
+				return "more than two counted repetitions";
+			quantifier = 1;
+			if ((end = strchr(p, '}')) != NULL)
+				p = end;
+			break;
+		}
+		}
+		if (quantifier && after_quantifier)
+			return "a quantifier right after another";
+		after_quantifier = quantifier;
+	}
+	return NULL;
+}
+
 static int
 compile_re(struct rule_cond *c, const char *value, const char *origin,
     const char *key, char *err, size_t n)
 {
-	int rc = regcomp(&c->re, value, REG_EXTENDED | REG_NOSUB);
+	const char *costly = re_too_costly(value);
+	int rc;
+
+	if (costly)
+		return fail(err, n, origin, "regex for %s too costly to compile "
+		    "(%s): %.80s", key, costly, value);
+	rc = regcomp(&c->re, value, REG_EXTENDED | REG_NOSUB);
 
 	if (rc != 0) {
 		char msg[200];

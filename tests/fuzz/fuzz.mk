@@ -75,6 +75,24 @@ fuzz_tgapi_OBJS = lib/tgapi.o lib/jvx.o
 fuzz_tgapi_LIBS = -ljq -lcurl
 endif
 
+FUZZ_TARGETS += auth
+fuzz_auth_OBJS = lib/auth.o lib/hmac.o lib/secret.o lib/bytes.o lib/diag.o
+fuzz_auth_LIBS = -lcrypto
+FUZZ_TARGETS += hmac
+fuzz_hmac_OBJS = lib/hmac.o lib/bytes.o
+fuzz_hmac_LIBS = -lcrypto
+FUZZ_TARGETS += replaycache
+fuzz_replaycache_OBJS = lib/replay.o
+FUZZ_TARGETS += spool
+fuzz_spool_OBJS = lib/spool.o lib/cursor.o lib/diag.o
+FUZZ_TARGETS += rules
+fuzz_rules_OBJS = lib/rules.o lib/jqexpr.o lib/throttle.o lib/jvx.o lib/diag.o \
+	lib/clock.o lib/bytes.o
+fuzz_rules_LIBS = -ljq -lm
+FUZZ_TARGETS += jqexpr
+fuzz_jqexpr_OBJS = lib/jqexpr.o
+fuzz_jqexpr_LIBS = -ljq
+
 FUZZ_BINS   = $(addprefix $(FUZZ_B)/fuzz_,$(FUZZ_TARGETS))
 REPLAY_BINS = $(addprefix $(B)/tests/fuzz/replay_,$(FUZZ_TARGETS))
 

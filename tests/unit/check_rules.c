@@ -156,6 +156,23 @@ START_TEST(settings_and_filters)
 }
 END_TEST
 
+START_TEST(costly_regex_refused_not_the_rest)
+{
+	static const char *const good[] = { "^Health", "a+b*c?", "x{2,5}",
+	    "(a|b)+c", "[+*]+", "a\\++", "[[:alpha:]]+x", "(a{1,100}){1,100}",
+	    "[]+]?" };
+	char line[128];
+
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		struct rules *rs = rules_new();
+
+		snprintf(line, sizeof line, "rule a title~'%s'", good[i]);
+		ck_assert_msg(parse(rs, line) == 0, "%s: %s", good[i], err);
+		rules_free(rs);
+	}
+}
+END_TEST
+
 START_TEST(errors_name_the_origin)
 {
 	static const struct { const char *line, *msg; } bad[] = {
@@ -181,6 +198,17 @@ START_TEST(errors_name_the_origin)
 		{ "when a", "t.conf:3: unknown statement \"when\"" },
 		{ "rule none any", "t.conf:3: rule name \"none\" is reserved" },
 		{ "rule a env,x=1", "t.conf:3: unknown key \"env,x\"" },
+		/* patterns glibc's regcomp would take seconds or hours on */
+		{ "rule a title~'^Heal++++++++++++++++++++++++'",
+		    "t.conf:3: regex for title too costly to compile (a "
+		    "quantifier right after another)" },
+		{ "rule a title~'a*?'", "t.conf:3: regex for title too costly" },
+		{ "rule a title~'a{1,30000}'",
+		    "t.conf:3: regex for title too costly to compile (a count "
+		    "over 100)" },
+		{ "rule a title~'((a{1,9}){1,9}){1,9}'",
+		    "t.conf:3: regex for title too costly to compile (more "
+		    "than two counted repetitions)" },
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -260,6 +288,15 @@ START_TEST(jq_truthiness_and_errors)
 	ck_assert_ptr_null(jqexpr_compile("nosuchfunction(1)", err, sizeof err));
 	ck_assert_msg(strstr(err, "nosuchfunction/1 is not defined") != NULL,
 	    "%s", err);
+	/* a string left open (libjq 1.6 leaks on it: refused first);
+	 * strings in interpolations, escaped quotes and comments are not */
+	ck_assert_ptr_null(jqexpr_compile(".n = \"", err, sizeof err));
+	ck_assert_str_eq(err, "syntax error: a string is not closed");
+	ck_assert_ptr_null(jqexpr_compile("\"a\\(.b + \"c)\"", err, sizeof err));
+	e = jqexpr_compile("\"a\\(.b + \"(\") \\\"q\" == . # \"", err,
+	    sizeof err);
+	ck_assert_msg(e != NULL, "%s", err);
+	jqexpr_free(e);
 }
 END_TEST
 
@@ -301,6 +338,7 @@ main(void)
 	tcase_add_test(tc, builtin_names_and_defaults);
 	tcase_add_test(tc, settings_and_filters);
 	tcase_add_test(tc, errors_name_the_origin);
+	tcase_add_test(tc, costly_regex_refused_not_the_rest);
 	tcase_add_test(tc, file_lines_and_continuations);
 	tcase_add_test(tc, jq_truthiness_and_errors);
 	tcase_add_test(tc, durations);
