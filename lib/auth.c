@@ -117,6 +117,26 @@ auth_allow_unsigned(struct auth *a, int allow)
 	a->allow_unsigned = allow;
 }
 
+/* Every list in files into l (and keys): 0, or -1 with err set. */
+static int
+load_files(struct list *l, struct hmac_keys *keys, const char *const *files,
+    size_t n, char *err, size_t errsize)
+{
+	char *text;
+	int absent;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((text = secret_load(NULL, files[i], &absent, err,
+		    errsize)) == NULL)
+			return -1;
+		if (list_add(l, text, keys) != 0) {
+			snprintf(err, errsize, "secrets: out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 auth_load(struct auth *a, const char *const *secret_files,
     size_t nsecret_files, const char *const *token_files, size_t ntoken_files,
@@ -130,20 +150,10 @@ auth_load(struct auth *a, const char *const *secret_files,
 		return -1;
 	if (text && auth_add_secrets(a, text) != 0)
 		goto nomem;
-	for (size_t i = 0; i < nsecret_files; i++) {
-		if ((text = secret_load(NULL, secret_files[i], &absent, err,
-		    errsize)) == NULL)
-			return -1;
-		if (auth_add_secrets(a, text) != 0)
-			goto nomem;
-	}
-	for (size_t i = 0; i < ntoken_files; i++) {
-		if ((text = secret_load(NULL, token_files[i], &absent, err,
-		    errsize)) == NULL)
-			return -1;
-		if (auth_add_tokens(a, text) != 0)
-			goto nomem;
-	}
+	if (load_files(&a->secrets, a->keys, secret_files, nsecret_files, err,
+	    errsize) != 0 || load_files(&a->tokens, NULL, token_files,
+	    ntoken_files, err, errsize) != 0)
+		return -1;
 	if (ntoken_files == 0) {
 		for (size_t i = 0; i < a->secrets.n; i++) {
 			if ((text = strdup(a->secrets.v[i])) == NULL ||
