@@ -220,6 +220,23 @@ last_segment(const char *path, size_t len, size_t *start, size_t *end)
 	return e > s;
 }
 
+/* The length of the query parameter at q[at], up to '&' or ';'. */
+static size_t
+param_len(const char *q, size_t len, size_t at)
+{
+	size_t n = 0;
+
+	while (at + n < len && q[at + n] != '&' && q[at + n] != ';')
+		n++;
+	return n;
+}
+
+static int
+is_token(const char *param, size_t n)
+{
+	return n >= 6 && memcmp(param, "token=", 6) == 0;
+}
+
 /* Percent-decode "token=" values of the query and try each: 1 matched,
  * *present set when there was one. */
 static int
@@ -230,12 +247,9 @@ query_token(const struct auth *a, const char *q, size_t len, int *present)
 
 	*present = 0;
 	for (size_t at = 0; at < len; ) {
-		size_t plen = 0;
+		size_t plen = param_len(q, len, at);
 
-		while (at + plen < len && q[at + plen] != '&' &&
-		    q[at + plen] != ';')
-			plen++;
-		if (plen >= 6 && memcmp(q + at, "token=", 6) == 0) {
+		if (is_token(q + at, plen)) {
 			size_t n = 0;
 			int hi, lo;
 
@@ -327,12 +341,9 @@ auth_redact_query(const char *q, size_t len)
 	if (out == NULL)
 		return NULL;
 	for (size_t at = 0; at < len; ) {
-		size_t plen = 0;
+		size_t plen = param_len(q, len, at);
 
-		while (at + plen < len && q[at + plen] != '&' &&
-		    q[at + plen] != ';')
-			plen++;
-		if (plen >= 6 && memcmp(q + at, "token=", 6) == 0) {
+		if (is_token(q + at, plen)) {
 			memcpy(o, "token=" REDACTED, sizeof "token=" REDACTED - 1);
 			o += sizeof "token=" REDACTED - 1;
 		} else {
