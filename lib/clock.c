@@ -134,17 +134,62 @@ clock_parse(const char *s, int64_t *ms)
 	return 0;
 }
 
+/*
+ * Broken-down UTC by arithmetic, not gmtime_r(3): glibc's reads the time
+ * zone files on first use, which would be most of the I/O of a process
+ * started per connection (sentry-recv formats its Date header and the
+ * record's "received" with this).  Days to civil date as in H. Hinnant's
+ * "chrono-compatible low-level date algorithms".
+ */
+struct utc {
+	int year, month, day, hour, min, sec, ms, wday;
+};
+
+static void
+utc_of(int64_t ms, struct utc *u)
+{
+	int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+	int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+	int64_t rest = secs - days * 86400, era, z = days + 719468;
+	unsigned doe, yoe, doy, mp;
+
+	u->ms = (int)(ms - secs * 1000);
+	u->hour = (int)(rest / 3600);
+	u->min = (int)(rest / 60 % 60);
+	u->sec = (int)(rest % 60);
+	u->wday = (int)(((days % 7) + 11) % 7);	/* 1970-01-01: Thursday */
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	u->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	u->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+	u->year = (int)(yoe + era * 400 + (u->month <= 2));
+}
+
 char *
 clock_format(int64_t ms, char *buf, size_t size)
 {
-	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-	int rem = (int)(ms - (int64_t)t * 1000);
-	struct tm tm;
+	struct utc u;
 
-	gmtime_r(&t, &tm);
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, rem);
+	utc_of(ms, &u);
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", u.year,
+	    u.month, u.day, u.hour, u.min, u.sec, u.ms);
+	return buf;
+}
+
+char *
+clock_format_http(int64_t ms, char *buf, size_t size)
+{
+	static const char days[] = "SunMonTueWedThuFriSat";
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	struct utc u;
+
+	utc_of(ms, &u);
+	snprintf(buf, size, "%.3s, %02d %.3s %04d %02d:%02d:%02d GMT",
+	    days + 3 * u.wday, u.day, months + 3 * (u.month - 1), u.year,
+	    u.hour, u.min, u.sec);
 	return buf;
 }
 

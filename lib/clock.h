@@ -23,9 +23,18 @@ int64_t clock_mono_ms(void);
  * 0 and *ms set, -1 when the text is not a time. */
 int clock_parse(const char *text, int64_t *ms);
 
-/* "2026-11-29T08:27:41.123Z": buf needs CLOCK_RFC3339_SIZE bytes. */
+/*
+ * "2026-11-29T08:27:41.123Z": buf needs CLOCK_RFC3339_SIZE bytes.  By
+ * arithmetic, never gmtime_r(3) or a time zone file: cheap enough for a
+ * process started per connection.  Returns buf.
+ */
 #define CLOCK_RFC3339_SIZE 32
 char *clock_format(int64_t ms, char *buf, size_t size);
+
+/* "Sun, 29 Nov 2026 08:27:41 GMT", HTTP's Date (RFC 9110 IMF-fixdate),
+ * the same way.  Returns buf. */
+#define CLOCK_HTTP_SIZE 32
+char *clock_format_http(int64_t ms, char *buf, size_t size);
 
 /*
  * Format ms as local time in the zone named tz (an IANA name such as

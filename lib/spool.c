@@ -5,17 +5,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "cursor.h"
 #include "diag.h"
+#include "quarantine.h"
 
 #define PREFIX "journal."
 #define NAME_SIZE 32
@@ -814,4 +817,130 @@ spool_gc(struct spool *sp, uint64_t acked)
 	}
 	free(starts);
 	return 0;
+}
+
+/* Wait for the lock only one follower may hold.  0, or -1 with err set. */
+static int
+follow_lock(struct spool *sp, int *lock, char *err, size_t errsize)
+{
+	*lock = openat(sp->dirfd, "follow.lock", O_RDWR | O_CREAT | O_CLOEXEC,
+	    0600);
+	if (*lock == -1) {
+		snprintf(err, errsize, "%s/follow.lock: %s", sp->path,
+		    strerror(errno));
+		return -1;
+	}
+	if (flock(*lock, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	diag_warn("%s: another follower is running: waiting for it to stop",
+	    sp->path);
+	while (flock(*lock, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			snprintf(err, errsize, "%s/follow.lock: %s", sp->path,
+			    strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
+/* Where following starts: the acknowledged position.  0, or -1 with err
+ * set. */
+static int
+follow_start(const char *acked_path, uint64_t *pos, char *err, size_t errsize)
+{
+	char moved[PATH_MAX + 32];
+
+	if (cursor_read(acked_path, pos) == 0)
+		return 0;
+	/* empty (a crash right after it was made) or garbage: better every
+	 * record again than none, or a restart loop */
+	if (errno != EINVAL || quarantine(acked_path, moved,
+	    sizeof moved) == -1) {
+		snprintf(err, errsize, "%s: %s", acked_path, errno == EINVAL ?
+		    "not an acknowledgement file" : strerror(errno));
+		return -1;
+	}
+	diag_warn("%s: not an acknowledgement file: moved to %s; following "
+	    "from the oldest record kept", acked_path, moved);
+	*pos = 0;
+	return 0;
+}
+
+static int
+follow_loop(struct spool *sp, const char *acked_path, uint64_t pos, int out,
+    int flags, char *err, size_t errsize)
+{
+	uint64_t acked, collected = UINT64_MAX;
+	int ino, rc = -1;
+
+	ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ino != -1 && inotify_add_watch(ino, sp->path, IN_MODIFY |
+	    IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE) == -1) {
+		close(ino);
+		ino = -1;	/* polling once a second will do */
+	}
+	for (;;) {
+		struct pollfd pfd[2] = { { out, 0, 0 }, { ino, POLLIN, 0 } };
+		char events[4096];
+
+		if (spool_emit(sp, &pos, out) == -1) {
+			if (errno != EPIPE)
+				snprintf(err, errsize, "%s: %s", sp->path,
+				    strerror(errno));
+			break;
+		}
+		if (cursor_read(acked_path, &acked) == 0 && acked != collected) {
+			spool_gc(sp, acked);
+			collected = acked;
+		}
+		if (flags & SPOOL_FOLLOW_ONCE) {
+			rc = 0;
+			break;
+		}
+		if (poll(pfd, ino == -1 ? 1 : 2, 1000) > 0) {
+			if (pfd[0].revents & (POLLERR | POLLHUP)) {
+				errno = EPIPE;
+				break;
+			}
+			while (ino != -1 && read(ino, events, sizeof events) > 0)
+				;
+		}
+	}
+	if (ino != -1) {
+		int saved = errno;
+
+		close(ino);
+		errno = saved;
+	}
+	return rc;
+}
+
+int
+spool_follow(const char *dir, int out, int flags, char *err, size_t errsize)
+{
+	char acked_path[PATH_MAX];
+	struct spool sp;
+	uint64_t pos;
+	int lock = -1, rc = -1, saved;
+
+	err[0] = '\0';
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		snprintf(err, errsize, "%s: cannot create: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (spool_open(&sp, dir, 0, 0) == -1) {
+		snprintf(err, errsize, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(acked_path, sizeof acked_path, "%s/acked", dir);
+	if (follow_lock(&sp, &lock, err, errsize) == 0 &&
+	    follow_start(acked_path, &pos, err, errsize) == 0)
+		rc = follow_loop(&sp, acked_path, pos, out, flags, err, errsize);
+	saved = errno;
+	if (lock != -1)
+		close(lock);
+	spool_close(&sp);
+	errno = saved;
+	return rc;
 }

@@ -111,4 +111,22 @@ int64_t spool_emit(struct spool *sp, uint64_t *pos, int fd);
  * no writer holds the lock). */
 int spool_gc(struct spool *sp, uint64_t acked);
 
+/*
+ * The spool's reader, the first stage of the chain: write every
+ * committed record after the position in dir/acked to out, in order,
+ * then wait for more (inotify, or a look every second), removing the
+ * segments that lie wholly before the acknowledged position as it goes.
+ * dir is created (mode 0700) if missing.  One follower per spool: it
+ * holds an exclusive flock on dir/follow.lock, and a second one waits
+ * there (saying so) until the first is gone, so that no record is sent
+ * twice by two chains.  An ack file that holds no position is moved
+ * aside (lib/quarantine, said) and following starts from the oldest
+ * record kept.  With SPOOL_FOLLOW_ONCE it returns 0 once what is there
+ * is written.  Else it returns only on failure: -1 with errno EPIPE when
+ * out's reader is gone, or with err set ("PATH: why").
+ */
+#define SPOOL_FOLLOW_ONCE 1
+int spool_follow(const char *dir, int out, int flags, char *err,
+    size_t errsize);
+
 #endif

@@ -29,6 +29,30 @@ START_TEST(sentry_time_shapes)
 }
 END_TEST
 
+/* The formatters do their own calendar (no gmtime_r): its edges. */
+START_TEST(formats_without_gmtime)
+{
+	char buf[CLOCK_RFC3339_SIZE], date[CLOCK_HTTP_SIZE];
+
+	ck_assert_str_eq(clock_format(0, buf, sizeof buf),
+	    "1970-01-01T00:00:00.000Z");
+	ck_assert_str_eq(clock_format(-1, buf, sizeof buf),
+	    "1969-12-31T23:59:59.999Z");
+	ck_assert_str_eq(clock_format(951782400000LL, buf, sizeof buf),
+	    "2000-02-29T00:00:00.000Z");
+	ck_assert_str_eq(clock_format(253402300799999LL, buf, sizeof buf),
+	    "9999-12-31T23:59:59.999Z");
+	ck_assert_str_eq(clock_format_http(1795940861123LL, date, sizeof date),
+	    "Sun, 29 Nov 2026 08:27:41 GMT");
+	ck_assert_str_eq(clock_format_http(0, date, sizeof date),
+	    "Thu, 01 Jan 1970 00:00:00 GMT");
+	ck_assert_str_eq(clock_format_http(-86400000LL, date, sizeof date),
+	    "Wed, 31 Dec 1969 00:00:00 GMT");
+	ck_assert_str_eq(clock_format_http(951782400000LL, date, sizeof date),
+	    "Tue, 29 Feb 2000 00:00:00 GMT");
+}
+END_TEST
+
 START_TEST(not_times)
 {
 	int64_t ms;
@@ -67,6 +91,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, sentry_time_shapes);
+	tcase_add_test(tc, formats_without_gmtime);
 	tcase_add_test(tc, not_times);
 	tcase_add_test(tc, zones_and_override);
 	suite_add_tcase(s, tc);
