@@ -68,6 +68,15 @@ spool_open(struct spool *sp, const char *dir, uint64_t segment_max,
 	return 0;
 }
 
+int
+spool_open_readonly(struct spool *sp, const char *dir)
+{
+	if (spool_open(sp, dir, 0, 0) == -1)
+		return -1;
+	sp->readonly = 1;
+	return 0;
+}
+
 void
 spool_close(struct spool *sp)
 {
@@ -106,7 +115,8 @@ read_committed(struct spool *sp, uint64_t *w)
 
 	*w = 0;
 	if (sp->commitfd == -1 && (sp->commitfd = openat(sp->dirfd, "committed",
-	    O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+	    sp->readonly ? O_RDONLY | O_CLOEXEC : O_RDWR | O_CREAT | O_CLOEXEC,
+	    0600)) == -1)
 		return -1;
 	if ((n = pread(sp->commitfd, buf, 21, 0)) != 21 || buf[20] != '\n')
 		return -1;
@@ -704,7 +714,8 @@ readable_end(struct spool *sp, uint64_t newest)
 	uint64_t w, size;
 
 	read_committed(sp, &w);
-	if (segment_size(sp, newest, &size) == -1 || w >= newest + size)
+	if (sp->readonly || segment_size(sp, newest, &size) == -1 ||
+	    w >= newest + size)
 		return w;
 	if (lock_fd(sp) != -1 && flock(sp->lockfd, LOCK_EX | LOCK_NB) == 0) {
 		if (segment_size(sp, newest, &size) == 0) {
@@ -866,12 +877,38 @@ follow_start(const char *acked_path, uint64_t *pos, char *err, size_t errsize)
 	return 0;
 }
 
+/* What the chain has not acknowledged yet, read-only (--once). */
+static int
+show_backlog(struct spool *sp, const char *acked_path, int out, char *err,
+    size_t errsize)
+{
+	uint64_t pos;
+
+	if (cursor_read(acked_path, &pos) == -1) {
+		if (errno != EINVAL) {
+			snprintf(err, errsize, "%s: %s", acked_path,
+			    strerror(errno));
+			return -1;
+		}
+		diag_warn("%s: not an acknowledgement file: showing every "
+		    "record kept", acked_path);
+		pos = 0;
+	}
+	if (spool_emit(sp, &pos, out) == -1) {
+		if (errno != EPIPE)
+			snprintf(err, errsize, "%s: %s", sp->path,
+			    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 follow_loop(struct spool *sp, const char *acked_path, uint64_t pos, int out,
-    int flags, char *err, size_t errsize)
+    char *err, size_t errsize)
 {
 	uint64_t acked, collected = UINT64_MAX;
-	int ino, rc = -1;
+	int ino;
 
 	ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (ino != -1 && inotify_add_watch(ino, sp->path, IN_MODIFY |
@@ -893,10 +930,6 @@ follow_loop(struct spool *sp, const char *acked_path, uint64_t pos, int out,
 			spool_gc(sp, acked);
 			collected = acked;
 		}
-		if (flags & SPOOL_FOLLOW_ONCE) {
-			rc = 0;
-			break;
-		}
 		if (poll(pfd, ino == -1 ? 1 : 2, 1000) > 0) {
 			if (pfd[0].revents & (POLLERR | POLLHUP)) {
 				errno = EPIPE;
@@ -912,7 +945,7 @@ follow_loop(struct spool *sp, const char *acked_path, uint64_t pos, int out,
 		close(ino);
 		errno = saved;
 	}
-	return rc;
+	return -1;
 }
 
 int
@@ -921,22 +954,25 @@ spool_follow(const char *dir, int out, int flags, char *err, size_t errsize)
 	char acked_path[PATH_MAX];
 	struct spool sp;
 	uint64_t pos;
-	int lock = -1, rc = -1, saved;
+	int lock = -1, rc = -1, saved, once = flags & SPOOL_FOLLOW_ONCE;
 
 	err[0] = '\0';
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+	if (!once && mkdir(dir, 0700) == -1 && errno != EEXIST) {
 		snprintf(err, errsize, "%s: cannot create: %s", dir,
 		    strerror(errno));
 		return -1;
 	}
-	if (spool_open(&sp, dir, 0, 0) == -1) {
+	if ((once ? spool_open_readonly(&sp, dir) :
+	    spool_open(&sp, dir, 0, 0)) == -1) {
 		snprintf(err, errsize, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	snprintf(acked_path, sizeof acked_path, "%s/acked", dir);
-	if (follow_lock(&sp, &lock, err, errsize) == 0 &&
+	if (once)
+		rc = show_backlog(&sp, acked_path, out, err, errsize);
+	else if (follow_lock(&sp, &lock, err, errsize) == 0 &&
 	    follow_start(acked_path, &pos, err, errsize) == 0)
-		rc = follow_loop(&sp, acked_path, pos, out, flags, err, errsize);
+		rc = follow_loop(&sp, acked_path, pos, out, err, errsize);
 	saved = errno;
 	if (lock != -1)
 		close(lock);

@@ -41,6 +41,7 @@ struct spool {
 	uint64_t segment_max;
 	uint64_t cap;		/* unhandled bytes kept at most; 0: no cap */
 	uint64_t marked;	/* segment start known to have its marker + 1 */
+	int readonly;		/* a reader that writes nothing, locks nothing */
 	/* one append in progress (between begin and finish) */
 	int segfd;
 	uint64_t segstart, size_at_begin;
@@ -49,6 +50,13 @@ struct spool {
 /* 0, or -1 with errno set (the directory must exist).  cap: 0 none. */
 int spool_open(struct spool *sp, const char *dir, uint64_t segment_max,
     uint64_t cap);
+
+/*
+ * For reading alone (spool_emit, spool_state): nothing is created,
+ * written, locked or removed, and what no writer has published in
+ * "committed" yet is not read.  0, or -1 with errno set.
+ */
+int spool_open_readonly(struct spool *sp, const char *dir);
 void spool_close(struct spool *sp);
 
 /*
@@ -121,9 +129,13 @@ int spool_gc(struct spool *sp, uint64_t acked);
  * there (saying so) until the first is gone, so that no record is sent
  * twice by two chains.  An ack file that holds no position is moved
  * aside (lib/quarantine, said) and following starts from the oldest
- * record kept.  With SPOOL_FOLLOW_ONCE it returns 0 once what is there
- * is written.  Else it returns only on failure: -1 with errno EPIPE when
+ * record kept.  It returns only on failure: -1 with errno EPIPE when
  * out's reader is gone, or with err set ("PATH: why").
+ *
+ * SPOOL_FOLLOW_ONCE shows the backlog instead, even while a follower
+ * runs: every committed record after dir/acked (after the oldest kept
+ * when the ack file is damaged, said) and 0.  Read-only: no follow.lock,
+ * no removal, nothing moved aside, dir not created (spool_open_readonly).
  */
 #define SPOOL_FOLLOW_ONCE 1
 int spool_follow(const char *dir, int out, int flags, char *err,

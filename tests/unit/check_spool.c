@@ -241,6 +241,35 @@ START_TEST(a_dead_writers_records_are_published)
 }
 END_TEST
 
+/* A read-only reader publishes nothing and creates nothing: it reads up
+ * to what a writer published. */
+START_TEST(a_readonly_reader_writes_nothing)
+{
+	struct spool sp, ro;
+	uint64_t at, pos = 0;
+	char path[128];
+
+	fresh();
+	ck_assert_int_eq(spool_open_readonly(&ro, dir), 0);
+	ck_assert_int_eq(emit(&ro, &pos), 0);
+	snprintf(path, sizeof path, "%s/committed", dir);
+	ck_assert_int_eq(access(path, F_OK), -1);	/* not created */
+	ck_assert_int_eq(spool_open(&sp, dir, 0, 0), 0);
+	append(&sp, "{\"a\":1}\n");
+	ck_assert_int_eq(spool_begin(&sp, &at), 0);
+	ck_assert_int_eq(write(spool_fd(&sp), "{\"b\":2}\n", 8), 8);
+	spool_close(&sp);	/* a writer killed before publishing */
+	ck_assert_int_eq(emit(&ro, &pos), 8);
+	ck_assert_str_eq(emitted, "{\"a\":1}\n");
+	ck_assert_int_eq(emit(&ro, &pos), 0);	/* and it publishes nothing */
+	spool_close(&ro);
+	ck_assert_int_eq(spool_open(&reader, dir, 0, 0), 0);
+	ck_assert_int_eq(emit(&reader, &pos), 8);	/* a follower does */
+	spool_close(&reader);
+	cleanup();
+}
+END_TEST
+
 static size_t
 count_segments(struct spool *sp)
 {
@@ -320,6 +349,7 @@ main(void)
 	tcase_add_test(tc, fresh_journal_starts_at_the_ack);
 	tcase_add_test(tc, readers_see_only_what_is_committed);
 	tcase_add_test(tc, a_dead_writers_records_are_published);
+	tcase_add_test(tc, a_readonly_reader_writes_nothing);
 	tcase_add_test(tc, over_the_cap_only_unauthenticated_segments_go);
 	tcase_add_test(tc, a_handled_spool_shrinks_to_nothing);
 	suite_add_tcase(s, tc);
