@@ -47,6 +47,7 @@
 #include "pace.h"
 #include "quarantine.h"
 #include "secret.h"
+#include "status.h"
 #include "tgapi.h"
 #include "tghtml.h"
 #include "version.h"
@@ -63,6 +64,7 @@ static struct {
 	const char *ack_path;
 	const char *state_path;
 	const char *dead_letter_path;
+	const char *status_path;	/* --status: the figures (lib/status) */
 	int retries;
 	int64_t max_wait_ms, retry_delay_ms;
 	int dry_run;
@@ -77,6 +79,38 @@ static jv once;				/* ids sent without a seq */
 static uint64_t acked, ack_pending;	/* highest written, waiting to be */
 static int have_acked, ack_temporary;
 static volatile sig_atomic_t in_flight, stop_requested;
+static struct status figures;		/* for --status */
+
+/* Save the figures: after a record at most every 200 ms, else (force)
+ * before a wait and at the end.  A failure is said once. */
+static void
+figures_flush(int force)
+{
+	static int warned;
+
+	if (status_flush(cfg.status_path, &figures, force) == -1 && !warned++)
+		diag_warn("%s: %s: the figures are not saved", cfg.status_path,
+		    strerror(errno));
+}
+
+/* Telegram's answer r, in the figures. */
+static void
+figures_note(const struct tgapi_reply *r)
+{
+	char code[24];
+
+	if (r->outcome == TGAPI_OK) {
+		status_note_ok(&figures, clock_now_ms());
+		return;
+	}
+	if (r->transport)
+		snprintf(code, sizeof code, "network");
+	else
+		snprintf(code, sizeof code, "%ld", r->error_code);
+	status_note_error(&figures, code, r->outcome == TGAPI_TRANSIENT ||
+	    r->outcome == TGAPI_UNAUTHORIZED || r->outcome == TGAPI_NOT_FOUND,
+	    clock_now_ms());
+}
 
 /* 1 when obj (borrowed) is an object with member key. */
 static int
@@ -101,7 +135,8 @@ usage(FILE *f)
 	    "[--ca-file file]\n"
 	    "               [--connect-timeout seconds] [--pace-all n/s] "
 	    "[--pace-chat n/s]\n"
-	    "               [--pace-group n/s] [--retry-delay seconds]\n"
+	    "               [--pace-group n/s] [--retry-delay seconds] "
+	    "[--status file]\n"
 	    "       tg-send [options] --get-me | --get-updates | "
 	    "--test-message [text]\n");
 }
@@ -126,6 +161,7 @@ sleep_ms(int64_t ms)
 
 	if (ms <= 0)
 		return;
+	figures_flush(1);
 	in_flight = 0;
 	if (stop_requested) {
 		signal(SIGTERM, SIG_DFL);
@@ -402,6 +438,7 @@ dead_letter_write(const jv *rec, const char *reason)
 	char at[CLOCK_RFC3339_SIZE];
 	jv dl;
 
+	status_note_dead_letter(&figures);
 	if (dead_letter == NULL)
 		return 0;
 	dl = jv_object_set(jv_object(), jv_string("reason"), jv_string(reason));
@@ -506,6 +543,7 @@ call(const char *method, const char *chat, jv body, struct tgapi_reply *r,
 		}
 		if (chat && pace_note(pace, chat, clock_mono_ms()) < 0)
 			diag_warn("%s: pacing: out of memory", id);
+		figures_note(r);
 		if (r->outcome == TGAPI_RETRY_AFTER) {
 			delay = (r->retry_after > 0 ? r->retry_after : 1) * 1000;
 			diag_warn("%s: Telegram says %s: waiting %" PRId64 " s",
@@ -1098,6 +1136,37 @@ ack_probe(void)
 	return 0;
 }
 
+/*
+ * The figures (--status; by default SPOOL/status when the ack file is
+ * SPOOL/acked, where sentry-recv's /healthz and /metrics read them)
+ * go on from the file's.  0, -1 when the path is too long (said).
+ */
+static int
+status_open(void)
+{
+	static char path[4096];
+	const char *base;
+
+	if (cfg.status_path == NULL && cfg.ack_path) {
+		base = strrchr(cfg.ack_path, '/');
+		base = base ? base + 1 : cfg.ack_path;
+		if (strcmp(base, "acked") != 0)
+			return 0;
+		if (snprintf(path, sizeof path, "%.*sstatus",
+		    (int)(base - cfg.ack_path), cfg.ack_path) >= (int)sizeof path) {
+			diag_warn("%s: path too long", cfg.ack_path);
+			return -1;
+		}
+		cfg.status_path = path;
+	}
+	if (cfg.status_path && *cfg.status_path == '\0')
+		cfg.status_path = NULL;	/* --status '': none */
+	if (cfg.status_path && status_load(cfg.status_path, &figures) < 0)
+		diag_warn("%s: %s: counting from zero", cfg.status_path,
+		    errno == EINVAL ? "not a status file" : strerror(errno));
+	return 0;
+}
+
 static int
 open_files(void)
 {
@@ -1112,6 +1181,8 @@ open_files(void)
 		}
 	}
 	if (cfg.ack_path && ack_probe() < 0)
+		return -1;
+	if (status_open() < 0)
 		return -1;
 	return state_load();
 }
@@ -1153,10 +1224,14 @@ run(void)
 		default: status = EXIT_TEMPFAIL; goto out;
 		}
 		in_flight = 0;
+		figures_flush(0);
+		if (figures.dirty && ndjson_wait(rd, 0) == 0)
+			figures_flush(1);	/* nothing more for now */
 		if (stop_requested)
 			break;
 	}
 out:
+	figures_flush(1);
 	if (ack_flush() < 0 && status == EXIT_DONE)
 		status = EXIT_TEMPFAIL;
 	if (ndjson_rejected(rd) > 0)
@@ -1170,7 +1245,7 @@ out:
 }
 
 enum { O_CONNECT = 256, O_CA_FILE, O_RETRY_DELAY, O_PACE_CHAT, O_PACE_GROUP,
-    O_PACE_ALL, O_GET_ME, O_GET_UPDATES, O_TEST };
+    O_PACE_ALL, O_GET_ME, O_GET_UPDATES, O_TEST, O_STATUS };
 
 /* What the command line and the environment ask for. */
 struct setup {
@@ -1210,6 +1285,7 @@ options(int argc, char *argv[], struct setup *s)
 		{ "get-me", no_argument, NULL, O_GET_ME },
 		{ "get-updates", no_argument, NULL, O_GET_UPDATES },
 		{ "test-message", no_argument, NULL, O_TEST },
+		{ "status", required_argument, NULL, O_STATUS },
 		{ NULL, 0, NULL, 0 }
 	};
 	char *end;
@@ -1236,6 +1312,7 @@ options(int argc, char *argv[], struct setup *s)
 			cfg.retries = (int)n;
 			break;
 		case 's': cfg.state_path = optarg; break;
+		case O_STATUS: cfg.status_path = optarg; break;
 		case 'T': s->token_file = optarg; break;
 		case 't':
 		case 'w':

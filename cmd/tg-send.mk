@@ -1,5 +1,5 @@
 TOOLS += tg-send
-tg-send_OBJS = cmd/tg-send.o lib/tgapi.o lib/tghtml.o lib/bytes.o lib/pace.o lib/fstate.o lib/quarantine.o lib/ndjson.o lib/jvx.o lib/diag.o lib/secret.o lib/dotenv.o lib/clock.o lib/cursor.o
+tg-send_OBJS = cmd/tg-send.o lib/status.o lib/tgapi.o lib/tghtml.o lib/bytes.o lib/pace.o lib/fstate.o lib/quarantine.o lib/ndjson.o lib/jvx.o lib/diag.o lib/secret.o lib/dotenv.o lib/clock.o lib/cursor.o
 tg-send_LIBS = -lcurl -ljq -lm
 tg-send_UNIT = check_tgapi check_tghtml check_pace
 UNIT_TESTS += check_tgapi check_pace

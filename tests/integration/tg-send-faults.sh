@@ -39,6 +39,12 @@ jq -e -s 'length == 6 and all(has("sent") or has("drop")) and
 	(map(.sent.message_id // empty) | length) == 5' "$T/out" >/dev/null ||
 	fail "records out: $(cat "$T/out")"
 pass "every record written out once"
+# The figures (--status: by default "status" beside an ack file named
+# acked, where sentry-recv's /healthz and /metrics read them).
+figures() { grep -v '^last_success_ms ' "$T/status" | tr '\n' ' '; }
+[ "$(figures)" = "v 1 messages_sent 5 dead_letters 0 failing_since_ms 0 telegram_error 429 1 telegram_error 502 2 telegram_error network 1 " ] &&
+	grep -q '^last_success_ms [1-9][0-9]*$' "$T/status" || fail "figures: $(cat "$T/status")"
+pass "the figures: messages accepted, Telegram's errors by code"
 jq -e -s '[.[] | select(.params.text == "m429 first")] |
 	length == 2 and .[0].status == 429 and .[1].status == 200 and
 	(.[1].t - .[0].t) >= 1.9' "$FAKETG_LOG" >/dev/null ||
@@ -69,6 +75,10 @@ grep -q 'r9: .*giving up after 3 tries; not acknowledged' "$T/err2" ||
 	fail "no give-up message: $(cat "$T/err2")"
 [ "$(delivered 'after the outage')" = 0 ] || fail "sent past an undelivered record"
 pass "retries exhausted: exit 111, not acknowledged, nothing skipped"
+grep -q '^failing_since_ms [1-9][0-9]*$' "$T/status" &&
+	grep -q '^telegram_error 502 5$' "$T/status" &&
+	grep -q '^messages_sent 6$' "$T/status" || fail "figures after the outage: $(cat "$T/status")"
+pass "the figures go on from the file's, and say since when delivery fails"
 # The chain restarts from the acknowledged position.
 acked=$(cat "$T/acked")
 jq -c --argjson a "$acked" 'select(.seq > $a)' "$T/in2" |
@@ -77,6 +87,9 @@ jq -c --argjson a "$acked" 'select(.seq > $a)' "$T/in2" |
 [ "$(cat "$T/acked")" = 10 ] && [ "$(delivered 'down ninth')" = 1 ] &&
 	[ "$(delivered 'after the outage')" = 1 ] || fail "rerun did not deliver the rest"
 pass "rerun from the acknowledged position delivers the rest"
+grep -q '^failing_since_ms 0$' "$T/status" && grep -q '^messages_sent 8$' "$T/status" ||
+	fail "figures after the rerun: $(cat "$T/status")"
+pass "delivery resumed: failing no more in the figures"
 
 # A flood wait longer than --max-wait: exit 111 at once, not acknowledged.
 record r11 11 111 'flood' | tgsend -a "$T/acked" --max-wait 5 >"$T/out4" 2>"$T/err4"
