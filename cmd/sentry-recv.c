@@ -57,6 +57,7 @@ static struct serve srv = {
 	.conn = {
 		.path = "/api/sentry-webhook",
 		.health = "/healthz",
+		.metrics = "/metrics",
 		.lim = { 32768, 100, 8 << 20 },
 		.timeout_ms = 10000,
 		.idle_ms = 2000,
@@ -156,12 +157,34 @@ stderr_is_network(void)
 	    (domain == AF_INET || domain == AF_INET6);
 }
 
+/* The webhook, health and metrics paths: 0, or EXIT_USAGE (said). */
+static int
+check_paths(const struct conn_config *c)
+{
+	if (c->path[0] != '/' || (c->health[0] && c->health[0] != '/') ||
+	    (c->metrics[0] && c->metrics[0] != '/')) {
+		diag_warn("paths must start with /");
+		return EXIT_USAGE;
+	}
+	if (strcmp(c->path, c->health) == 0) {
+		diag_warn("the health path cannot be the webhook path");
+		return EXIT_USAGE;
+	}
+	if (strcmp(c->path, c->metrics) == 0 || (c->metrics[0] &&
+	    strcmp(c->health, c->metrics) == 0)) {
+		diag_warn("the metrics path must differ from the others");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 /* The option loop: 0, or the exit status of a usage error. */
 static int
 options(int argc, char **argv, const char **env_file, int *use_syslog)
 {
 	enum { O_HEALTH = 256, O_MAXHEAD, O_MAXHEADERS, O_SEGMENT, O_ANYTYPE,
-	    O_SYSLOG, O_ONCE, O_MAXSPOOL, O_MAXMEM, O_IDLE, O_PERPEER };
+	    O_SYSLOG, O_ONCE, O_MAXSPOOL, O_MAXMEM, O_IDLE, O_PERPEER, O_METRICS,
+	    O_STALE, O_FAILING };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "spool", required_argument, NULL, 's' },
@@ -170,6 +193,9 @@ options(int argc, char **argv, const char **env_file, int *use_syslog)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "path", required_argument, NULL, 'p' },
 		{ "health-path", required_argument, NULL, O_HEALTH },
+		{ "metrics-path", required_argument, NULL, O_METRICS },
+		{ "stale-after", required_argument, NULL, O_STALE },
+		{ "failing-after", required_argument, NULL, O_FAILING },
 		{ "max-body", required_argument, NULL, 'b' },
 		{ "max-header-bytes", required_argument, NULL, O_MAXHEAD },
 		{ "max-headers", required_argument, NULL, O_MAXHEADERS },
@@ -206,6 +232,7 @@ options(int argc, char **argv, const char **env_file, int *use_syslog)
 		case 'l': cf.listen = optarg; break;
 		case 'p': srv.conn.path = optarg; break;
 		case O_HEALTH: srv.conn.health = optarg; break;
+		case O_METRICS: srv.conn.metrics = optarg; break;
 		case 'b':
 			/* every record must fit the line the stages read */
 			if (parse_size(optarg, &srv.conn.lim.max_body) == -1 ||
@@ -270,6 +297,18 @@ options(int argc, char **argv, const char **env_file, int *use_syslog)
 				return EXIT_USAGE;
 			}
 			break;
+		case O_STALE:
+		case O_FAILING:
+			secs = strtod(optarg, &end);
+			if (end == optarg || *end || !(secs > 0 && secs <= 86400)) {
+				diag_warn("--%s %s: expected seconds, up to 86400",
+				    ch == O_STALE ? "stale-after" : "failing-after",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			*(ch == O_STALE ? &srv.limits.stale_ms :
+			    &srv.limits.failing_ms) = (int64_t)(secs * 1000);
+			break;
 		case O_IDLE:
 			secs = strtod(optarg, &end);
 			if (end == optarg || *end || !(secs > 0 && secs <= 3600)) {
@@ -320,15 +359,7 @@ options(int argc, char **argv, const char **env_file, int *use_syslog)
 		    "go with one of them)");
 		usage(EXIT_USAGE);
 	}
-	if (srv.conn.path[0] != '/' || (srv.conn.health[0] && srv.conn.health[0] != '/')) {
-		diag_warn("paths must start with /");
-		return EXIT_USAGE;
-	}
-	if (strcmp(srv.conn.path, srv.conn.health) == 0) {
-		diag_warn("the health path cannot be the webhook path");
-		return EXIT_USAGE;
-	}
-	return 0;
+	return check_paths(&srv.conn);
 }
 
 /*

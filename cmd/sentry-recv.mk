@@ -1,5 +1,5 @@
 TOOLS += sentry-recv
-sentry-recv_OBJS = cmd/sentry-recv.o lib/serve.o lib/conn.o lib/http.o lib/jsonstr.o lib/bytes.o lib/spool.o lib/cursor.o lib/clock.o lib/diag.o lib/dotenv.o lib/secret.o lib/auth.o lib/hmac.o lib/quarantine.o
+sentry-recv_OBJS = cmd/sentry-recv.o lib/serve.o lib/conn.o lib/health.o lib/stats.o lib/status.o lib/http.o lib/jsonstr.o lib/bytes.o lib/spool.o lib/cursor.o lib/clock.o lib/diag.o lib/dotenv.o lib/secret.o lib/auth.o lib/hmac.o lib/quarantine.o
 # Linked statically: it is exec'd once per connection, and without the
 # dynamic loader it starts in about half the time (socat fork: ~+20%
 # connections/s).  Sanitizer builds link dynamically (ASan requires it),
@@ -12,7 +12,8 @@ endif
 # Of libcrypto it takes only the SHA-256 functions (lib/hmac.c): no
 # OpenSSL initialisation, about 26 KB, nothing measurable per exec.
 sentry-recv_LIBS = $(RECV_STATIC) -lcrypto
-sentry-recv_UNIT = check_http check_jsonstr check_bytes check_spool check_conn
+sentry-recv_UNIT = check_http check_jsonstr check_bytes check_spool check_conn \
+	check_status
 UNIT_TESTS += check_http check_jsonstr check_bytes check_spool check_conn
 check_http_OBJS = lib/http.o lib/bytes.o
 check_jsonstr_OBJS = lib/jsonstr.o lib/bytes.o

@@ -215,6 +215,13 @@ out_reset(struct conn *c)
 	c->outlen = c->outoff = 0;
 }
 
+/* The request is for page path (a path configured, "" or NULL: none). */
+static int
+is_page_path(const struct conn *c, const char *path)
+{
+	return path && path[0] && http_span_eq(c->in, c->req.path, path);
+}
+
 void
 conn_refuse(struct conn *c, int status, const char *why)
 {
@@ -223,7 +230,8 @@ conn_refuse(struct conn *c, int status, const char *why)
 	int n;
 
 	if (status == 405)
-		extra = http_span_eq(c->in, c->req.path, c->cf->health) ?
+		extra = is_page_path(c, c->cf->health) ||
+		    is_page_path(c, c->cf->metrics) ?
 		    "Allow: GET, HEAD\r\n" : "Allow: POST\r\n";
 	else if (status == 401)
 		extra = "WWW-Authenticate: Sentry-Hook-Signature\r\n";
@@ -239,6 +247,8 @@ conn_refuse(struct conn *c, int status, const char *why)
 		    c->blen < c->req.content_length;
 	respond(c, status, extra, "text/plain; charset=utf-8", body,
 	    (size_t)n, 0);
+	if (c->cf->answered)
+		c->cf->answered(c->cf->ctx, status);
 	if (status == 503)
 		diag_warn("%s: %d: %s", c->peer, status, why);
 	else
@@ -265,6 +275,8 @@ conn_accept(struct conn *c)
 	int n = snprintf(body, sizeof body, "{\"id\":\"%s\"}\n", c->id);
 
 	respond(c, 202, NULL, "application/json", body, (size_t)n, 0);
+	if (c->cf->answered)
+		c->cf->answered(c->cf->ctx, 202);
 	diag_info("%s: 202: %s, %zu bytes", c->peer, c->id, c->blen);
 }
 
@@ -389,14 +401,15 @@ route(struct conn *c)
 	const struct conn_config *cf = c->cf;
 	struct http_request *r = &c->req;
 	int st = http_parse_head(c->in, c->headlen, &cf->lim, r);
-	int is_health = cf->health[0] && http_span_eq(c->in, r->path, cf->health);
+	int is_page = is_page_path(c, cf->health) ||
+	    is_page_path(c, cf->metrics);
 
 	if (st) {
 		fail(c, st);
 		return;
 	}
 	c->state = C_BODY;	/* until decided otherwise: the body is unread */
-	if (is_health) {
+	if (is_page) {
 		int get = http_span_eq(c->in, r->method, "GET");
 
 		if (!get && !http_span_eq(c->in, r->method, "HEAD")) {
@@ -404,7 +417,8 @@ route(struct conn *c)
 			return;
 		}
 		c->body_unread = r->chunked || r->content_length > 0;
-		page(c, CONN_PAGE_HEALTH, !get);
+		page(c, is_page_path(c, cf->health) ? CONN_PAGE_HEALTH :
+		    CONN_PAGE_METRICS, !get);
 		return;
 	}
 	if (!webhook_path(c)) {

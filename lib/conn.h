@@ -50,7 +50,7 @@ struct conn_budget {
 };
 
 /* The pages answered to GET and HEAD besides the webhook path. */
-enum conn_page { CONN_PAGE_HEALTH };
+enum conn_page { CONN_PAGE_HEALTH, CONN_PAGE_METRICS };
 
 /*
  * A page: write its body (at most size bytes) to body, set *len and
@@ -62,6 +62,7 @@ typedef int (*conn_page_fn)(void *ctx, enum conn_page page, char *body,
 struct conn_config {
 	const char *path;	/* the webhook path, exact or PATH/SEGMENT */
 	const char *health;	/* "" none */
+	const char *metrics;	/* "" or NULL: none */
 	struct http_limits lim;
 	int64_t timeout_ms;	/* a whole request, from its first byte */
 	int64_t idle_ms;	/* a new connection until its first byte */
@@ -69,7 +70,9 @@ struct conn_config {
 	const struct auth *door;	/* NULL: no check at the door */
 	struct conn_budget *budget;	/* shared; NULL: not counted */
 	conn_page_fn page;
-	void *ctx;		/* for page */
+	/* Told every request's answer (a page's not): 202 or a refusal. */
+	void (*answered)(void *ctx, int status);	/* NULL: none */
+	void *ctx;		/* for page and answered */
 	const volatile sig_atomic_t *stopping;	/* set: close after answers */
 };
 

@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -162,39 +161,72 @@ commit(struct serve *s, struct conn **ready, size_t n)
 		    fdatasync(fd) == -1 ? errno : 0));
 }
 
-/* ---- the health check ---- */
+/* ---- counting, health and metrics ---- */
+
+static int
+spool_ready(struct serve *s)
+{
+	return s->sp.dirfd != -1 || spool_open(&s->sp, s->spool,
+	    s->segment_max, s->spool_cap) == 0;
+}
+
+/* Add what was counted to SPOOL/stats (kept for later when it cannot). */
+static void
+count_flush(struct serve *s)
+{
+	if (!s->have_counted || !spool_ready(s))
+		return;
+	if (stats_add(s->sp.dirfd, &s->counted) == -1) {
+		diag_info("%s/stats: %s", s->spool, strerror(errno));
+		return;
+	}
+	memset(&s->counted, 0, sizeof s->counted);
+	s->have_counted = 0;
+}
+
+static void
+count(struct serve *s, enum stats_counter c)
+{
+	if (s->spool == NULL || c == STATS_N)
+		return;
+	s->counted.count[c]++;
+	s->have_counted = 1;
+	if (s->nlisteners == 0)
+		count_flush(s);	/* the process ends with this connection */
+}
+
+static void
+answered(void *ctx, int status)
+{
+	count(ctx, stats_of_status(status));
+}
 
 static int
 page(void *ctx, enum conn_page which, char *body, size_t size, size_t *len,
     const char **type)
 {
 	struct serve *s = ctx;
+	struct health h;
 	int n, ok;
 
-	(void)which;
 	if (s->spool) {
-		struct spool_state st;
-
-		if ((s->sp.dirfd == -1 && spool_open(&s->sp, s->spool,
-		    s->segment_max, s->spool_cap) == -1) ||
-		    spool_state(&s->sp, &st) == -1) {
-			st.writable = st.estimated = 0;
-			st.end = st.acked = st.records_behind = st.free_bytes = 0;
+		count_flush(s);
+		if (spool_ready(s))
+			health_gather(&s->sp, &h);
+		else
+			memset(&h, 0, sizeof h);
+		if (which == CONN_PAGE_METRICS) {
+			*len = health_metrics(&h, &s->limits, body, size);
+			*type = "text/plain; version=0.0.4";
+			return 200;
 		}
-		ok = st.writable;
-		n = snprintf(body, size, "{\"status\":\"%s\",\"writable\":%s,"
-		    "\"journal_end\":%" PRIu64 ",\"acked\":%" PRIu64
-		    ",\"bytes_behind\":%" PRIu64 ",\"records_behind\":%" PRIu64
-		    "%s,\"free_bytes\":%" PRIu64 "}\n", ok ? "ok" : "unavailable",
-		    ok ? "true" : "false", st.end, st.acked,
-		    st.end > st.acked ? st.end - st.acked : 0, st.records_behind,
-		    st.estimated ? ",\"estimated\":true" : "", st.free_bytes);
-	} else {
-		ok = access(s->output, W_OK) == 0 || (errno == ENOENT &&
-		    access(".", W_OK) == 0);
-		n = snprintf(body, size, "{\"status\":\"%s\",\"writable\":%s}\n",
-		    ok ? "ok" : "unavailable", ok ? "true" : "false");
+		*type = "application/json";
+		return health_json(&h, &s->limits, body, size, len);
 	}
+	ok = access(s->output, W_OK) == 0 || (errno == ENOENT &&
+	    access(".", W_OK) == 0);
+	n = snprintf(body, size, "{\"status\":\"%s\",\"writable\":%s}\n",
+	    ok ? "ok" : "unavailable", ok ? "true" : "false");
 	*len = n > 0 ? (size_t)n : 0;
 	*type = "application/json";
 	return ok ? 200 : 503;
@@ -207,11 +239,18 @@ serve_open(struct serve *s)
 	s->budget.max = s->mem_budget;
 	s->conn.budget = &s->budget;
 	s->conn.page = page;
+	s->conn.answered = answered;
 	s->conn.ctx = s;
 	s->conn.stopping = s->stopping;
 	s->sp.dirfd = -1;
-	if (s->spool == NULL)
+	if (s->limits.stale_ms == 0)
+		s->limits.stale_ms = HEALTH_STALE_MS;
+	if (s->limits.failing_ms == 0)
+		s->limits.failing_ms = HEALTH_FAILING_MS;
+	if (s->spool == NULL) {
+		s->conn.metrics = NULL;	/* nothing to count in */
 		return 0;
+	}
 	/* a missing spool is answered with 503: Sentry does not retry, but
 	 * its request log then shows the failure */
 	return spool_open(&s->sp, s->spool, s->segment_max, s->spool_cap);
@@ -496,7 +535,8 @@ syncer_stop(struct syncer *y)
  * closed, 0 when none is idle.
  */
 static int
-evict_idle(struct conn **conns, size_t *nconns, const char *peer)
+evict_idle(struct serve *s, struct conn **conns, size_t *nconns,
+    const char *peer)
 {
 	size_t best = SIZE_MAX;
 
@@ -512,6 +552,7 @@ evict_idle(struct conn **conns, size_t *nconns, const char *peer)
 		return 0;
 	diag_debug("%s: idle connection closed to make room",
 	    conns[best]->peer);
+	count(s, STATS_EVICTED);
 	conn_free(conns[best]);
 	conns[best] = conns[--*nconns];
 	return 1;
@@ -562,7 +603,7 @@ static void
 accept_all(struct serve *s, int i, struct conn **conns, size_t *nconns,
     int64_t now, int64_t *accept_pause)
 {
-	while (*nconns < s->max_conns || evict_idle(conns, nconns, NULL)) {
+	while (*nconns < s->max_conns || evict_idle(s, conns, nconns, NULL)) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof ss;
 		struct conn *c;
@@ -594,9 +635,10 @@ accept_all(struct serve *s, int i, struct conn **conns, size_t *nconns,
 		 * it uses them */
 		conns[*nconns] = c;
 		if (peer_count(conns, *nconns) >= s->max_per_peer &&
-		    !evict_idle(conns, nconns, c->peer)) {
+		    !evict_idle(s, conns, nconns, c->peer)) {
 			diag_info("%s: too many connections from this "
 			    "address: closed", c->peer);
+			count(s, STATS_EVICTED);
 			conn_free(c);
 			continue;
 		}
@@ -724,9 +766,11 @@ serve_listen(struct serve *s)
 		for (int i = 0; i < s->nlisteners; i++)
 			if (pfd[i].revents & POLLIN)
 				accept_all(s, i, conns, &nconns, now, &accept_pause);
+		count_flush(s);
 	}
 	if (threaded)
 		syncer_stop(&y);
+	count_flush(s);
 	for (size_t i = 0; i < nconns; i++)
 		conn_free(conns[i]);
 	free(conns);

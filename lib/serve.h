@@ -16,6 +16,13 @@
  * When they cannot be kept every one of them is answered 503 and the
  * reason goes to the log, never to the client.
  *
+ * With a spool, every answer to a request is counted in SPOOL/stats
+ * (lib/stats: at once in inetd mode, before the answer is written, so
+ * the next request's process sees it; once per round of the poll loop
+ * in listener mode), and the health and metrics pages come from
+ * lib/health.  Without one, the health page says only whether the file
+ * is writable, and there is no metrics page.
+ *
  * Nothing here exits: the tool turns the results into exit statuses.
  * Diagnostics go through lib/diag.
  */
@@ -27,7 +34,9 @@
 #include <stdint.h>
 
 #include "conn.h"
+#include "health.h"
 #include "spool.h"
+#include "stats.h"
 
 #define SERVE_MAX_LISTEN 16
 
@@ -43,9 +52,12 @@ struct serve {
 					 * 0: 64 MiB in listener mode, no limit
 					 * in inetd mode */
 	const volatile sig_atomic_t *stopping;	/* listener mode ends */
+	struct health_limits limits;	/* when /healthz says degraded */
 	/* This module's. */
 	struct spool sp;
 	struct conn_budget budget;
+	struct stats counted;		/* not in SPOOL/stats yet */
+	int have_counted;
 	int listeners[SERVE_MAX_LISTEN];
 	int nlisteners;
 };

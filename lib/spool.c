@@ -16,6 +16,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cursor.h"
 #include "diag.h"
 #include "quarantine.h"
@@ -552,6 +553,42 @@ count_records(struct spool *sp, const uint64_t *starts, size_t n,
 	return 0;
 }
 
+/*
+ * The "received" time of the record at journal position pos (at the
+ * first segment's start when pos is before it), read from its first
+ * bytes; 0 when there is none or it does not start as ours do.
+ */
+static int64_t
+received_at(struct spool *sp, const uint64_t *starts, size_t n, uint64_t pos)
+{
+	static const char head[] = "{\"v\":1,\"id\":\"", key[] = ",\"received\":\"";
+	char buf[SPOOL_STATE_HEAD + 1], *p, *q;
+	size_t i;
+	ssize_t r;
+	int64_t ms;
+	int fd;
+
+	if (n == 0)
+		return 0;
+	if (pos < starts[0])
+		pos = starts[0];
+	for (i = 0; i + 1 < n && starts[i + 1] <= pos; i++)
+		;
+	if ((fd = open_segment(sp, starts[i], O_RDONLY)) == -1)
+		return 0;
+	r = pread(fd, buf, SPOOL_STATE_HEAD, (off_t)(pos - starts[i]));
+	close(fd);
+	if (r < (ssize_t)sizeof head)
+		return 0;
+	buf[r] = '\0';
+	if (memcmp(buf, head, sizeof head - 1) != 0 ||
+	    (p = strstr(buf, key)) == NULL ||
+	    (q = strchr(p += sizeof key - 1, '"')) == NULL)
+		return 0;
+	*q = '\0';
+	return clock_parse(p, &ms) == 0 ? ms : 0;
+}
+
 int
 spool_state(struct spool *sp, struct spool_state *st)
 {
@@ -576,9 +613,11 @@ spool_state(struct spool *sp, struct spool_state *st)
 		st->end = starts[n - 1] + size;
 	else
 		st->end = st->acked;
-	if (st->end > st->acked)
+	if (st->end > st->acked) {
 		count_records(sp, starts, n, st->acked, st->end,
 		    &st->records_behind, &st->estimated);
+		st->oldest_ms = received_at(sp, starts, n, st->acked);
+	}
 	free(starts);
 	if (fstatvfs(sp->dirfd, &vfs) == 0)
 		st->free_bytes = (uint64_t)vfs.f_bavail * vfs.f_frsize;

@@ -99,11 +99,20 @@ struct spool_state {
 	uint64_t acked;		/* from SPOOL/acked */
 	uint64_t records_behind;	/* complete records after acked */
 	int estimated;		/* records_behind estimated (a long backlog) */
+	int64_t oldest_ms;	/* "received" of the first record after acked
+				 * (ms since the epoch); 0: none, or unknown */
 	uint64_t free_bytes;	/* available to us on the file system */
 	int writable;
 };
 
-/* For the health check.  0, or -1 with errno set. */
+/*
+ * For the health check: a few directory entries and stat calls, at most
+ * 32 MiB read to count records (beyond that estimated) and one read of
+ * SPOOL_STATE_HEAD bytes for oldest_ms, which the record's first members
+ * ({"v":1,"id":"...","seq":N,"received":"..."}) must hold.  0, or -1
+ * with errno set.
+ */
+#define SPOOL_STATE_HEAD 160
 int spool_state(struct spool *sp, struct spool_state *st);
 
 /*

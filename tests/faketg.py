@@ -78,6 +78,9 @@ applies.  Matchers (all optional; a rule without any matches every call):
                        (so a fault can hit the parts of a split message and
                        not the whole)
   "times": N           the rule fires at most N times (default: no limit)
+  "while_exists": PATH the rule holds only while the file PATH exists, so
+                       that a test can start and end an outage when it
+                       wants (touch PATH, rm PATH)
 Kinds ("kind"; a rule with "status" and no "kind" is kind "status"):
   status            answer {"ok":false,"error_code":status,"description":..}
                     with HTTP status "status"; "description" optional
@@ -173,6 +176,8 @@ class FaultRule:
         if self.left is not None and self.left <= 0:
             return False
         if "call" in s and s["call"] != call:
+            return False
+        if "while_exists" in s and not os.path.exists(s["while_exists"]):
             return False
         if "method" in s and s["method"] != method:
             return False

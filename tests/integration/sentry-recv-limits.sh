@@ -118,7 +118,12 @@ release idle
 stop
 # One address holds at most --max-per-peer: busy connections (a head
 # half sent) from 127.0.0.2 cannot take the rest; idle ones of the same
-# address make room for its next request.
+# address make room for its next request.  Both closings are counted.
+evicted() {
+	printf 'GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n' | sentry-recv -s "$T/spool" |
+	    awk '$1 == "sentry_tg_webhooks_rejected_total{reason=\"evicted\"}" { print $2 }'
+}
+evicted0=$(evicted)
 start -s "$T/spool" --idle-timeout 300 --max-per-peer 10
 hold busy 10 --source 127.0.0.2 --send "POST $HOOK HTTP/1.1\\r\\nHost: a\\r\\n"
 $CONNS $port 1 --source 127.0.0.2 --hold 3 \
@@ -134,6 +139,8 @@ $CONNS $port 1 --source 127.0.0.3 --hold 3 \
 check "per peer: an address at its cap with idle connections is served" same "$T/own" \
 'ready 1
 answers: 202'
+check "per peer: both closings counted in /metrics ($evicted0, then $(evicted))" \
+    is_status $((evicted0 + 2)) "$(evicted)"
 release busy
 release idle3
 stop

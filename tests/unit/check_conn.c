@@ -28,17 +28,27 @@ static struct http_header hdrs[16];
 static struct conn c;
 static int client;		/* the test's end of the socketpair */
 static int pages;		/* page() calls */
+static enum conn_page last_page;
+static int answers[600];	/* answered() calls by status */
 
 static int
 page(void *ctx, enum conn_page which, char *body, size_t size, size_t *len,
     const char **type)
 {
 	(void)ctx;
-	ck_assert_int_eq(which, CONN_PAGE_HEALTH);
+	last_page = which;
 	pages++;
 	*len = (size_t)snprintf(body, size, "{\"status\":\"ok\"}\n");
 	*type = "application/json";
 	return 200;
+}
+
+static void
+answered(void *ctx, int status)
+{
+	(void)ctx;
+	ck_assert_int_lt(status, 600);
+	answers[status]++;
 }
 
 static void
@@ -58,6 +68,7 @@ setup(void)
 	cf.budget = &budget;
 	cf.page = page;
 	pages = 0;
+	memset(answers, 0, sizeof answers);
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
 	conn_init(&c, &cf, sv[0], sv[0], hdrs);
@@ -342,6 +353,34 @@ START_TEST(the_health_page)
 }
 END_TEST
 
+START_TEST(every_answer_is_told_but_pages)
+{
+	cf.metrics = "/metrics";
+	cf.answered = answered;
+	send_read("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+	conn_write(&c);
+	ck_assert_int_eq(last_page, CONN_PAGE_METRICS);
+	send_read("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	conn_write(&c);
+	ck_assert_int_eq(last_page, CONN_PAGE_HEALTH);
+	ck_assert_int_eq(answers[200], 0);	/* pages are not counted */
+	send_read("POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
+	conn_accept(&c);
+	conn_write(&c);
+	send_read("GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n");
+	conn_write(&c);
+	send_read("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+	    "\r\n{}");
+	conn_write(&c);
+	ck_assert_ptr_nonnull(strstr(received(), "405 Method Not Allowed\r\n"
+	    DATE "Allow: GET, HEAD\r\n"));
+	ck_assert_int_eq(answers[202], 1);
+	ck_assert_int_eq(answers[404], 1);
+	ck_assert_int_eq(answers[405], 1);
+	ck_assert_int_eq(pages, 2);
+}
+END_TEST
+
 START_TEST(the_door)
 {
 	static const char secret[] = "a-secret-of-more-than-16";
@@ -401,6 +440,7 @@ main(void)
 	tcase_add_test(tc, a_request_not_complete_in_time);
 	tcase_add_test(tc, an_idle_connection_times_out_without_an_answer);
 	tcase_add_test(tc, the_health_page);
+	tcase_add_test(tc, every_answer_is_told_but_pages);
 	tcase_add_test(tc, the_door);
 	tcase_add_test(tc, refusals_and_what_follows_them);
 	suite_add_tcase(s, tc);

@@ -1,12 +1,14 @@
-/* Unit tests: lib/status (the chain's figures, which /healthz and
- * /metrics read). */
+/* Unit tests: lib/status (the chain's figures) and lib/stats (the
+ * receiver's counters), the two files /healthz and /metrics read. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "stats.h"
 #include "status.h"
 
 static char dir[64], path[128];
@@ -169,6 +171,57 @@ START_TEST(saves_are_rate_limited_unless_forced)
 }
 END_TEST
 
+START_TEST(counters_add_up_across_writers)
+{
+	struct stats a = { { 0 } }, b = { { 0 } }, st;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+
+	ck_assert_int_eq(stats_read(fd, &st), 0);	/* no file: zero */
+	ck_assert_uint_eq(st.count[STATS_ACCEPTED], 0);
+	a.count[STATS_ACCEPTED] = 2;
+	a.count[STATS_EVICTED] = 1;
+	b.count[STATS_ACCEPTED] = 1;
+	b.count[STATS_UNAUTHORIZED] = 7;
+	ck_assert_int_eq(stats_add(fd, &a), 0);
+	ck_assert_int_eq(stats_add(fd, &b), 0);
+	ck_assert_int_eq(stats_read(fd, &st), 0);
+	ck_assert_uint_eq(st.count[STATS_ACCEPTED], 3);
+	ck_assert_uint_eq(st.count[STATS_UNAUTHORIZED], 7);
+	ck_assert_uint_eq(st.count[STATS_EVICTED], 1);
+	ck_assert_str_eq(file("stats"),
+	    "accepted                 00000000000000000003\n"
+	    "unauthorized             00000000000000000007\n"
+	    "bad_request              00000000000000000000\n"
+	    "unavailable              00000000000000000000\n"
+	    "evicted                  00000000000000000001\n");
+	/* damaged: counted from zero again, in the layout again */
+	put_file("stats", "accepted 12\ngarbage garbage garbage garbage garbage "
+	    "garbage garbage garbage garbage garbage garbage garbage garbage "
+	    "garbage garbage garbage garbage garbage garbage garbage garbage "
+	    "garbage garbage garbage garbage garbage garbage garbage garbage\n");
+	ck_assert_int_eq(stats_read(fd, &st), 0);
+	ck_assert_uint_eq(st.count[STATS_ACCEPTED], 0);
+	ck_assert_int_eq(stats_add(fd, &b), 0);
+	ck_assert_int_eq(strlen(file("stats")), STATS_N * 46);
+	ck_assert_int_eq(stats_read(fd, &st), 0);
+	ck_assert_uint_eq(st.count[STATS_UNAUTHORIZED], 7);
+	close(fd);
+}
+END_TEST
+
+START_TEST(answers_and_their_counters)
+{
+	ck_assert_int_eq(stats_of_status(202), STATS_ACCEPTED);
+	ck_assert_int_eq(stats_of_status(401), STATS_UNAUTHORIZED);
+	ck_assert_int_eq(stats_of_status(503), STATS_UNAVAILABLE);
+	ck_assert_int_eq(stats_of_status(400), STATS_BAD_REQUEST);
+	ck_assert_int_eq(stats_of_status(408), STATS_BAD_REQUEST);
+	ck_assert_int_eq(stats_of_status(505), STATS_BAD_REQUEST);
+	ck_assert_int_eq(stats_of_status(200), STATS_N);
+	ck_assert_str_eq(stats_name(STATS_BAD_REQUEST), "bad_request");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -183,6 +236,8 @@ main(void)
 	tcase_add_test(tc, error_codes_are_bounded);
 	tcase_add_test(tc, files_that_are_not_status_files);
 	tcase_add_test(tc, saves_are_rate_limited_unless_forced);
+	tcase_add_test(tc, counters_add_up_across_writers);
+	tcase_add_test(tc, answers_and_their_counters);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
