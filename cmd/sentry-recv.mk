@@ -18,7 +18,7 @@ UNIT_TESTS += check_http check_jsonstr check_bytes check_spool check_conn
 check_http_OBJS = lib/http.o lib/bytes.o
 check_jsonstr_OBJS = lib/jsonstr.o lib/bytes.o
 check_bytes_OBJS = lib/bytes.o
-check_spool_OBJS = lib/spool.o lib/cursor.o lib/diag.o lib/quarantine.o lib/clock.o
+check_spool_OBJS = lib/spool.o lib/cursor.o lib/diag.o lib/quarantine.o lib/clock.o lib/bytes.o
 check_conn_OBJS = lib/conn.o lib/http.o lib/jsonstr.o lib/bytes.o lib/clock.o \
 	lib/diag.o lib/auth.o lib/hmac.o lib/secret.o
 check_conn_LIBS = -lcrypto

@@ -143,6 +143,24 @@ bytes_base64(char *out, const void *in, size_t n)
 	return o;
 }
 
+int
+bytes_decimal(const char *s, size_t len, uint64_t *v)
+{
+	uint64_t n = 0;
+
+	if (len == 0)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+
+		if (d > 9 || n > (UINT64_MAX - d) / 10)
+			return -1;
+		n = n * 10 + d;
+	}
+	*v = n;
+	return 0;
+}
+
 /* The value of a base64 character, or -1. */
 static int
 base64_val(int c)

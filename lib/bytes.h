@@ -9,6 +9,13 @@
 #define BYTES_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The decimal number that is all of s[0..len): 0 with *v set, or -1
+ * (empty, anything but the digits 0-9, or more than 2^64 - 1).
+ */
+int bytes_decimal(const char *s, size_t len, uint64_t *v);
 
 /* The value of a hex digit (either case), or -1. */
 int bytes_hexval(int c);

@@ -150,11 +150,13 @@ health_json(const struct health *h, const struct health_limits *l,
 	return 503;
 }
 
+/* One metric without labels: its HELP and TYPE lines and its value. */
 static void
-help(struct text *t, const char *name, const char *type, const char *what)
+metric(struct text *t, const char *name, const char *type, const char *what,
+    uint64_t value)
 {
-	put(t, "# HELP sentry_tg_%s %s\n# TYPE sentry_tg_%s %s\n", name, what,
-	    name, type);
+	put(t, "# HELP sentry_tg_%s %s\n# TYPE sentry_tg_%s %s\n"
+	    "sentry_tg_%s %" PRIu64 "\n", name, what, name, type, name, value);
 }
 
 size_t
@@ -163,43 +165,37 @@ health_metrics(const struct health *h, const struct health_limits *l,
 {
 	struct text t = { buf, size, 0 };
 
-	help(&t, "webhooks_accepted_total", "counter",
-	    "Webhooks kept in the spool and answered 202.");
-	put(&t, "sentry_tg_webhooks_accepted_total %" PRIu64 "\n",
+	metric(&t, "webhooks_accepted_total", "counter",
+	    "Webhooks kept in the spool and answered 202.",
 	    h->recv.count[STATS_ACCEPTED]);
-	help(&t, "webhooks_rejected_total", "counter",
-	    "Requests refused, or connections closed to make room, by reason.");
+	put(&t, "# HELP sentry_tg_webhooks_rejected_total Requests refused, or "
+	    "connections closed to make room, by reason.\n"
+	    "# TYPE sentry_tg_webhooks_rejected_total counter\n");
 	for (int i = STATS_ACCEPTED + 1; i < STATS_N; i++)
 		put(&t, "sentry_tg_webhooks_rejected_total{reason=\"%s\"} %" PRIu64
 		    "\n", stats_name(i), h->recv.count[i]);
-	help(&t, "messages_sent_total", "counter",
-	    "Messages Telegram accepted (each part of a split message).");
-	put(&t, "sentry_tg_messages_sent_total %" PRIu64 "\n",
+	metric(&t, "messages_sent_total", "counter",
+	    "Messages Telegram accepted (each part of a split message).",
 	    h->chain.messages_sent);
-	help(&t, "dead_letters_total", "counter",
-	    "Records Telegram refused for good.");
-	put(&t, "sentry_tg_dead_letters_total %" PRIu64 "\n",
-	    h->chain.dead_letters);
-	help(&t, "telegram_errors_total", "counter",
-	    "Telegram answers other than ok, by error code (network: none).");
+	metric(&t, "dead_letters_total", "counter",
+	    "Records Telegram refused for good.", h->chain.dead_letters);
+	put(&t, "# HELP sentry_tg_telegram_errors_total Telegram answers other "
+	    "than ok, by error code (network: none).\n"
+	    "# TYPE sentry_tg_telegram_errors_total counter\n");
 	for (size_t i = 0; i < h->chain.nerrors; i++)
 		put(&t, "sentry_tg_telegram_errors_total{code=\"%s\"} %" PRIu64
 		    "\n", h->chain.errors[i].code, h->chain.errors[i].count);
-	help(&t, "records_pending", "gauge",
-	    "Records in the spool the chain has not acknowledged.");
-	put(&t, "sentry_tg_records_pending %" PRIu64 "\n",
+	metric(&t, "records_pending", "gauge",
+	    "Records in the spool the chain has not acknowledged.",
 	    h->spool.records_behind);
-	help(&t, "oldest_pending_seconds", "gauge",
-	    "Age of the oldest record not acknowledged (0: none).");
-	put(&t, "sentry_tg_oldest_pending_seconds %" PRId64 "\n",
-	    pending_age_ms(h) / 1000);
-	help(&t, "last_delivery_timestamp_seconds", "gauge",
-	    "When Telegram last accepted a message (0: never).");
-	put(&t, "sentry_tg_last_delivery_timestamp_seconds %" PRId64 "\n",
-	    h->chain.last_success_ms / 1000);
-	help(&t, "healthy", "gauge",
-	    "1 when /healthz says ok, else 0.");
-	put(&t, "sentry_tg_healthy %d\n",
+	metric(&t, "oldest_pending_seconds", "gauge",
+	    "Age of the oldest record not acknowledged (0: none).",
+	    (uint64_t)(pending_age_ms(h) / 1000));
+	metric(&t, "last_delivery_timestamp_seconds", "gauge",
+	    "When Telegram last accepted a message (0: never).",
+	    (uint64_t)(h->chain.last_success_ms > 0 ?
+	    h->chain.last_success_ms / 1000 : 0));
+	metric(&t, "healthy", "gauge", "1 when /healthz says ok, else 0.",
 	    h->writable && !stale(h, l) && !failing(h, l));
 	return t.len;
 }

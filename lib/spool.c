@@ -16,6 +16,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "clock.h"
 #include "cursor.h"
 #include "diag.h"
@@ -35,20 +36,10 @@ segment_name(uint64_t start, char *buf)
 static int
 parse_name(const char *name, uint64_t *start)
 {
-	uint64_t v = 0;
-
 	if (strncmp(name, PREFIX, sizeof PREFIX - 1) != 0)
 		return 0;
 	name += sizeof PREFIX - 1;
-	for (int i = 0; i < 20; i++) {
-		if (name[i] < '0' || name[i] > '9')
-			return 0;
-		v = v * 10 + (uint64_t)(name[i] - '0');
-	}
-	if (name[20] != '\0')
-		return 0;
-	*start = v;
-	return 1;
+	return strlen(name) == 20 && bytes_decimal(name, 20, start) == 0;
 }
 
 int
@@ -111,22 +102,17 @@ static int
 read_committed(struct spool *sp, uint64_t *w)
 {
 	char buf[24];
-	ssize_t n;
-	uint64_t v = 0;
 
 	*w = 0;
 	if (sp->commitfd == -1 && (sp->commitfd = openat(sp->dirfd, "committed",
 	    sp->readonly ? O_RDONLY | O_CLOEXEC : O_RDWR | O_CREAT | O_CLOEXEC,
 	    0600)) == -1)
 		return -1;
-	if ((n = pread(sp->commitfd, buf, 21, 0)) != 21 || buf[20] != '\n')
+	if (pread(sp->commitfd, buf, 21, 0) != 21 || buf[20] != '\n' ||
+	    bytes_decimal(buf, 20, w) == -1) {
+		*w = 0;
 		return -1;
-	for (int i = 0; i < 20; i++) {
-		if (buf[i] < '0' || buf[i] > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(buf[i] - '0');
 	}
-	*w = v;
 	return 0;
 }
 

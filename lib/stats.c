@@ -9,6 +9,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "bytes.h"
+
 #define FILE_NAME "stats"
 #define LINE 46		/* 24 name + space + 20 digits + newline */
 
@@ -44,21 +46,15 @@ parse(const char *buf, size_t len, struct stats *st)
 	if (len != STATS_N * LINE)
 		return;
 	for (int i = 0; i < STATS_N; i++) {
-		const char *l = buf + i * LINE, *d = l + 25;
+		const char *l = buf + i * LINE;
 		size_t n = strlen(names[i]);
-		uint64_t v = 0;
 
-		if (memcmp(l, names[i], n) != 0 || l[24] != ' ' || l[LINE - 1] != '\n')
+		if (memcmp(l, names[i], n) != 0 || l[LINE - 1] != '\n' ||
+		    bytes_decimal(l + 25, 20, &st->count[i]) == -1)
 			goto damaged;
-		for (size_t k = n; k < 24; k++)
+		for (size_t k = n; k < 25; k++)
 			if (l[k] != ' ')
 				goto damaged;
-		for (int k = 0; k < 20; k++) {
-			if (d[k] < '0' || d[k] > '9')
-				goto damaged;
-			v = v * 10 + (uint64_t)(d[k] - '0');
-		}
-		st->count[i] = v;
 	}
 	return;
 damaged:

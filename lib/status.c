@@ -9,24 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "clock.h"
-
-/* A decimal number, the whole of s[0..len): 0 and *v, or -1. */
-static int
-number(const char *s, size_t len, uint64_t *v)
-{
-	uint64_t n = 0;
-
-	if (len == 0 || len > 19)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		n = n * 10 + (uint64_t)(s[i] - '0');
-	}
-	*v = n;
-	return 0;
-}
 
 /* Letters, digits and '_', 1 to 15 of them. */
 static int
@@ -77,7 +61,7 @@ parse_line(struct status *st, const char *line, size_t len, int *seen_v)
 		const char *sp2 = memchr(val, ' ', vlen);
 
 		if (sp2 == NULL || !code_ok(val, (size_t)(sp2 - val)) ||
-		    number(sp2 + 1, vlen - (size_t)(sp2 - val) - 1, &v) == -1)
+		    bytes_decimal(sp2 + 1, vlen - (size_t)(sp2 - val) - 1, &v) == -1)
 			return -1;
 		error_slot(st, val, (size_t)(sp2 - val))->count += v;
 		return 0;
@@ -85,7 +69,7 @@ parse_line(struct status *st, const char *line, size_t len, int *seen_v)
 	if (!KEY("v") && !KEY("messages_sent") && !KEY("dead_letters") &&
 	    !KEY("last_success_ms") && !KEY("failing_since_ms"))
 		return 0;	/* a key of later versions */
-	if (number(val, vlen, &v) == -1)
+	if (bytes_decimal(val, vlen, &v) == -1)
 		return -1;
 	if (KEY("v"))
 		*seen_v = v == 1;

@@ -84,7 +84,8 @@ fuzz_hmac_LIBS = -lcrypto
 FUZZ_TARGETS += replaycache
 fuzz_replaycache_OBJS = lib/replay.o
 FUZZ_TARGETS += spool
-fuzz_spool_OBJS = lib/spool.o lib/cursor.o lib/diag.o lib/quarantine.o lib/clock.o
+fuzz_spool_OBJS = lib/spool.o lib/cursor.o lib/diag.o lib/quarantine.o lib/clock.o \
+	lib/bytes.o
 FUZZ_TARGETS += rules
 fuzz_rules_OBJS = lib/rules.o lib/jqexpr.o lib/throttle.o lib/jvx.o lib/diag.o \
 	lib/clock.o lib/bytes.o

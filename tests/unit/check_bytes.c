@@ -23,6 +23,26 @@ START_TEST(hex_digits)
 }
 END_TEST
 
+START_TEST(decimal_numbers)
+{
+	uint64_t v = 7;
+
+	ck_assert_int_eq(bytes_decimal("00000000000000000225", 20, &v), 0);
+	ck_assert_uint_eq(v, 225);
+	ck_assert_int_eq(bytes_decimal("18446744073709551615", 20, &v), 0);
+	ck_assert_uint_eq(v, UINT64_MAX);
+	ck_assert_int_eq(bytes_decimal("12x", 2, &v), 0);	/* len bytes only */
+	ck_assert_uint_eq(v, 12);
+	v = 7;
+	ck_assert_int_eq(bytes_decimal("18446744073709551616", 20, &v), -1);
+	ck_assert_int_eq(bytes_decimal("", 0, &v), -1);
+	ck_assert_int_eq(bytes_decimal("-1", 2, &v), -1);
+	ck_assert_int_eq(bytes_decimal("1 ", 2, &v), -1);
+	ck_assert_int_eq(bytes_decimal("+1", 2, &v), -1);
+	ck_assert_uint_eq(v, 7);	/* untouched on failure */
+}
+END_TEST
+
 START_TEST(hex_encode)
 {
 	char out[2 * 4 + 1];
@@ -242,6 +262,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, hex_digits);
+	tcase_add_test(tc, decimal_numbers);
 	tcase_add_test(tc, hex_encode);
 	tcase_add_test(tc, utf8_decode_one);
 	tcase_add_test(tc, utf8_validation);

@@ -8,6 +8,6 @@ check_dotenv_OBJS = lib/dotenv.o lib/secret.o
 check_clock_OBJS = lib/clock.o
 check_diag_OBJS = lib/diag.o
 UNIT_TESTS += check_status
-check_status_OBJS = lib/status.o lib/stats.o lib/clock.o
+check_status_OBJS = lib/status.o lib/stats.o lib/clock.o lib/bytes.o
 UNIT_TESTS += check_cursor
 check_cursor_OBJS = lib/cursor.o lib/quarantine.o lib/clock.o
