@@ -343,6 +343,8 @@ body_sink(void *ctx, const char *data, size_t len)
 	struct conn *c = ctx;
 	int st;
 
+	if (len == 0)
+		return 0;
 	if ((st = body_room(c, len)) != 0)
 		return st;
 	memcpy(c->body + c->blen, data, len);
@@ -535,6 +537,8 @@ take_body(struct conn *c)
 	}
 	used = c->req.content_length - c->blen < tail ?
 	    (size_t)(c->req.content_length - c->blen) : tail;
+	if (used == 0)
+		return;		/* no body bytes yet, maybe no buffer either */
 	if ((st = body_room(c, used)) != 0) {
 		fail(c, st);
 		return;
